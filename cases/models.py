@@ -1,0 +1,1 @@
+"""Cases (办件) arrive with the case-handling issue; the app is wired now so its settings stay put."""

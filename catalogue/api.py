@@ -1,0 +1,145 @@
+"""REST API of the catalogue: items, departments, regions (read for all, item changes for staff)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import SearchFilter
+from rest_framework.response import Response
+
+from . import selectors, services
+from .filters import ItemFilter, RegionFilter
+from .models import ServiceItem
+from .serializers import (
+    DepartmentSerializer,
+    ItemGuideSerializer,
+    ItemSerializer,
+    ItemUpdateSerializer,
+    RegionDetailSerializer,
+    RegionSerializer,
+)
+
+BAD_REQUEST = OpenApiResponse(description=_("Invalid filter or input; the body names the fields."))
+NOT_FOUND = OpenApiResponse(description=_("No such object, or not visible to the caller."))
+NOT_MODIFIED = OpenApiResponse(description=_("Not modified since the ETag given in If-None-Match."))
+
+
+class IsStaffOrReadOnly(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or bool(request.user and request.user.is_staff)
+
+
+class ConditionalGetMixin:
+    """Answers 304 from a precomputed ETag before any item is loaded or rendered."""
+
+    def _etag(self, request) -> str:
+        variant = f"{get_language()}|{request.get_full_path()}|{request.accepted_renderer.format}"
+        return f'"{selectors.catalogue_etag(request.user, variant)}"'
+
+    def _conditional(self, request, respond):
+        etag = self._etag(request)
+        if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = respond()
+        if response.status_code in (200, 304):
+            response["ETag"] = etag
+            response["Cache-Control"] = "no-cache"
+        return response
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List items"),
+        responses={200: ItemSerializer(many=True), 304: NOT_MODIFIED, 400: BAD_REQUEST},
+    ),
+    retrieve=extend_schema(
+        summary=_("An item with its guide and materials"),
+        responses={200: ItemGuideSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND},
+    ),
+    partial_update=extend_schema(
+        summary=_("Change an item's guide, modes or status (staff)"),
+        request=ItemUpdateSerializer,
+        responses={
+            200: ItemGuideSerializer,
+            400: BAD_REQUEST,
+            403: OpenApiResponse(description=_("Not staff.")),
+            404: NOT_FOUND,
+        },
+    ),
+)
+class ItemViewSet(
+    ConditionalGetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    lookup_field = "code"
+    lookup_value_regex = r"[A-Za-z0-9-]+"
+    permission_classes = [IsStaffOrReadOnly]
+    filterset_class = ItemFilter
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.items_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return ItemSerializer if self.action == "list" else ItemGuideSerializer
+
+    def get_object(self):
+        try:
+            return selectors.item_guide_for(self.request.user, self.kwargs["code"])
+        except ServiceItem.DoesNotExist:
+            from django.http import Http404
+
+            raise Http404 from None
+
+    def list(self, request, *args, **kwargs):
+        return self._conditional(request, lambda: super(ItemViewSet, self).list(request, *args, **kwargs))
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._conditional(request, lambda: super(ItemViewSet, self).retrieve(request, *args, **kwargs))
+
+    def partial_update(self, request, *args, **kwargs):
+        self.get_object()  # 404 before validating input of an invisible item
+        form = ItemUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            services.update_item(code=kwargs["code"], data=form.validated_data, actor=request.user)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        return Response(ItemGuideSerializer(self.get_object(), context={"request": request}).data)
+
+
+@extend_schema_view(list=extend_schema(summary=_("List departments with their item counts")))
+class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = DepartmentSerializer
+    lookup_field = "code"
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.departments_with_item_counts(self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List regions"), responses={200: RegionSerializer(many=True), 400: BAD_REQUEST}
+    ),
+    retrieve=extend_schema(
+        summary=_("A region with its children"), responses={200: RegionDetailSerializer, 404: NOT_FOUND}
+    ),
+)
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "code"
+    lookup_value_regex = r"\d{6}"
+    filterset_class = RegionFilter
+    filter_backends = [DjangoFilterBackend, SearchFilter]
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return selectors.regions_with_children()
+        return selectors.regions()
+
+    def get_serializer_class(self):
+        return RegionDetailSerializer if self.action == "retrieve" else RegionSerializer

@@ -1,0 +1,28 @@
+import time
+
+from django.core.management import BaseCommand, call_command
+
+from cases import demo, roles
+from catalogue import reference
+
+
+class Command(BaseCommand):
+    help = "Migrate and load the reference data (idempotent); --demo also creates the demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--demo", action="store_true", help="also create the demo accounts")
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        call_command("migrate", interactive=False, verbosity=0)
+        for name, report in reference.load_reference_data().items():
+            self.stdout.write(f"{name}: {report}")
+        roles.ensure_role_groups()
+        if options["demo"]:
+            self.stdout.write(f"Demo accounts (password {demo.DEMO_PASSWORD}):")
+            for account, created in demo.create_demo_accounts():
+                state = "created" if created else "exists"
+                self.stdout.write(
+                    f"  {account.username:18} {account.role:18} {account.display_name} ({state})"
+                )
+        self.stdout.write(self.style.SUCCESS(f"Portal ready in {time.monotonic() - started:.1f}s."))

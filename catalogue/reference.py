@@ -1,0 +1,204 @@
+"""Loading the reference data in fixtures/: departments, regions and the national list.
+
+Each loader is idempotent: run twice, the second run writes nothing. Items already in the
+database are never overwritten, so admins' edits survive `setup_portal`; regions are
+refreshed from their file (new codes added, changed names updated, vanished codes marked
+with `valid_until`, never deleted).
+"""
+
+import csv
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .defaults import DEFAULT_MATERIAL_NOTE, default_materials, defaults_for
+from .models import (
+    Department,
+    ItemCooperation,
+    MaterialRequirement,
+    Region,
+    RegionDataset,
+    ServiceItem,
+    item_code,
+)
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+DEPARTMENTS_CSV = FIXTURES_DIR / "departments.csv"
+REGIONS_CSV = FIXTURES_DIR / "regions.csv"
+REGIONS_META = FIXTURES_DIR / "regions.meta.json"
+NATIONAL_LIST_CSV = FIXTURES_DIR / "national_list.csv"
+COOPERATING_SEPARATOR = "、"
+
+
+@dataclass
+class LoadReport:
+    created: int = 0
+    updated: int = 0
+    retired: int = 0
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        counts = (self.created, self.updated, self.retired, self.unchanged)
+        return "{} created, {} updated, {} retired, {} unchanged".format(*counts)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@transaction.atomic
+def load_departments(path: Path = DEPARTMENTS_CSV) -> LoadReport:
+    """Create or update the departments of the file; their order in the file is their sort order."""
+    report = LoadReport()
+    existing = {d.code: d for d in Department.objects.all()}
+    for position, row in enumerate(read_csv(path), start=1):
+        values = {
+            "name": row["name"],
+            "full_name": row["full_name"],
+            "name_en": row["name_en"],
+            "sort_order": position,
+        }
+        department = existing.get(row["code"])
+        if department is None:
+            Department.objects.create(code=row["code"], **values)
+            report.created += 1
+        elif any(getattr(department, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(department, key, value)
+            department.save()
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    return report
+
+
+@transaction.atomic
+def refresh_regions(path: Path = REGIONS_CSV, meta_path: Path = REGIONS_META) -> LoadReport:
+    """Bring the regions table in line with a GB/T 2260 file (columns code,name,level,parent_code).
+
+    The file's source and date (from the .meta.json beside it) are recorded on every row it
+    adds or changes. A code the file no longer has is kept, marked `valid_until` today: cases
+    and ID numbers may still name it.
+    """
+    meta = json.loads(Path(meta_path).read_text(encoding="utf-8"))
+    rows = sorted(read_csv(path), key=lambda row: row["code"])
+    codes = {row["code"] for row in rows}
+    levels = {choice.value for choice in Region.Level}
+    problems = [
+        f"{row['code']}: " + ("bad level" if row["level"] not in levels else "unknown parent")
+        for row in rows
+        if row["level"] not in levels or (row["parent_code"] and row["parent_code"] not in codes)
+    ]
+    if problems:
+        raise ValueError("Region file rejected, nothing written: " + "; ".join(problems[:20]))
+
+    report = LoadReport()
+    existing = {region.code: region for region in Region.objects.all()}
+    new, changed = [], []
+    for row in rows:
+        values = {
+            "name": row["name"],
+            "level": row["level"],
+            "parent_id": row["parent_code"] or None,
+            "valid_until": None,
+        }
+        region = existing.get(row["code"])
+        if region is None:
+            new.append(Region(code=row["code"], **values))
+        elif any(getattr(region, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(region, key, value)
+            changed.append(region)
+        else:
+            report.unchanged += 1
+    if new or changed:
+        dataset = RegionDataset.objects.create(
+            source=meta["source"],
+            source_url=meta.get("source_url", ""),
+            data_date=meta["data_date"],
+            licence=meta.get("licence", ""),
+            retrieved=meta.get("retrieved") or None,
+        )
+        for region in new + changed:
+            region.dataset = dataset
+    # Parents before children: a parent's code is always the smaller one.
+    Region.objects.bulk_create(new, batch_size=500)
+    Region.objects.bulk_update(changed, ["name", "level", "parent", "valid_until", "dataset"], batch_size=500)
+    report.created, report.updated = len(new), len(changed)
+    report.retired = (
+        Region.objects.exclude(code__in=codes)
+        .filter(valid_until__isnull=True)
+        .update(valid_until=date.today())
+    )
+    return report
+
+
+@transaction.atomic
+def load_national_list(path: Path = NATIONAL_LIST_CSV) -> LoadReport:
+    """Create the items of the national list that the database does not have yet, as published.
+
+    The list's columns are taken verbatim; modes, audience, scope, delivery and a default
+    materials list come from `catalogue.defaults`.
+    """
+    report = LoadReport()
+    departments = {department.name: department for department in Department.objects.all()}
+    have = set(ServiceItem.objects.values_list("code", flat=True))
+    for row in read_csv(path):
+        batch, seq = int(row["batch"]), int(row["seq"])
+        code = item_code(batch, seq)
+        if code in have:
+            report.unchanged += 1
+            continue
+        defaults = defaults_for(row["name"], row["scenario"])
+        item = ServiceItem(
+            code=code,
+            batch=batch,
+            seq=seq,
+            name=row["name"],
+            scenario=row["scenario"],
+            lead_department=departments[row["lead_department"]],
+            lead_department_note=row["lead_note"],
+            deadline=row["deadline"],
+            scope_note=defaults.scope_note,
+            audience=defaults.audience,
+            supports_online="online" in defaults.modes,
+            supports_proxy="proxy" in defaults.modes,
+            supports_joint="joint" in defaults.modes,
+            status=ServiceItem.Status.PUBLISHED,
+            **defaults.delivery,
+        )
+        item.full_clean()
+        item._change_reason = "loaded from fixtures/national_list.csv"
+        item.save()
+        cooperating = [name for name in row["cooperating_departments"].split(COOPERATING_SEPARATOR) if name]
+        for position, name in enumerate(cooperating, start=1):
+            ItemCooperation.objects.create(item=item, department=departments[name], position=position)
+        for position, (name, detail) in enumerate(default_materials(defaults.audience), start=1):
+            MaterialRequirement.objects.create(
+                item=item,
+                position=position,
+                name=name,
+                note=f"{detail}。{DEFAULT_MATERIAL_NOTE}",
+                form=MaterialRequirement.Form.EITHER,
+            )
+        report.created += 1
+    return report
+
+
+def load_reference_data() -> dict[str, LoadReport]:
+    """All reference data, in dependency order."""
+    started = timezone.now()
+    reports = {
+        "departments": load_departments(),
+        "regions": refresh_regions(),
+        "items": load_national_list(),
+    }
+    reports["items"].notes.append(f"took {(timezone.now() - started).total_seconds():.1f}s")
+    return reports
