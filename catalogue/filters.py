@@ -7,9 +7,20 @@ an empty list that looks like an answer.
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from . import selectors
 from .models import Department, Region, ServiceItem
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DepartmentCodeFilter(django_filters.ModelChoiceFilter):
+    """A department given by its code, e.g. MOHRSS."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Department.objects.all(), to_field_name="code", **kwargs)
+
 
 MODE_CHOICES = [("online", _("Fully online")), ("proxy", _("Proxy receipt")), ("joint", _("Joint handling"))]
 
@@ -17,14 +28,9 @@ MODE_CHOICES = [("online", _("Fully online")), ("proxy", _("Proxy receipt")), ("
 class ItemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search in name and scenario"), max_length=100)
     batch = django_filters.TypedChoiceFilter(choices=ServiceItem.Batch.choices, coerce=int, label=_("Batch"))
-    lead_department = django_filters.ModelChoiceFilter(
-        queryset=Department.objects.all(), to_field_name="code", label=_("Lead department (code)")
-    )
-    department = django_filters.ModelChoiceFilter(
-        queryset=Department.objects.all(),
-        to_field_name="code",
-        method="filter_department",
-        label=_("Lead or cooperating department (code)"),
+    lead_department = DepartmentCodeFilter(label=_("Lead department (code)"))
+    department = DepartmentCodeFilter(
+        method="filter_department", label=_("Lead or cooperating department (code)")
     )
     mode = django_filters.ChoiceFilter(choices=MODE_CHOICES, method="filter_mode", label=_("Mode"))
     audience = django_filters.ChoiceFilter(

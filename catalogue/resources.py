@@ -5,6 +5,7 @@ Import is all or nothing: the admin shows a preview first, and a file with any i
 refused whole, with the rows and fields at fault listed.
 """
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
@@ -31,7 +32,8 @@ class FlagsWidget(widgets.Widget):
         return chosen
 
     def render(self, value, obj=None, **kwargs):
-        return ",".join(name for name, field in self.flags.items() if getattr(obj, field))
+        # `value` is the item itself (FlagsField.get_value), the flags being several fields.
+        return ",".join(name for name, field in self.flags.items() if getattr(value, field))
 
 
 class FlagsField(fields.Field):
@@ -62,7 +64,21 @@ class DepartmentsWidget(widgets.Widget):
         return [found[name] for name in names]
 
     def render(self, value, obj=None, **kwargs):
-        return COOPERATING_SEPARATOR.join(d.name for d in obj.cooperating_departments.all())
+        # `value` is the item itself (CooperatingField.get_value): the order lives on the link rows.
+        return COOPERATING_SEPARATOR.join(c.department.name for c in value.cooperations.all())
+
+
+class DepartmentWidget(widgets.ForeignKeyWidget):
+    """A department by its name; an unknown name is a field error, not a crash of the row."""
+
+    def __init__(self):
+        super().__init__(Department, field="name")
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except Department.DoesNotExist:
+            raise ValueError(_("Unknown department: %(name)s.") % {"name": value}) from None
 
 
 class CooperatingField(fields.Field):
@@ -85,7 +101,7 @@ class ItemResource(resources.ModelResource):
     lead_department = fields.Field(
         attribute="lead_department",
         column_name="lead_department",
-        widget=widgets.ForeignKeyWidget(Department, field="name"),
+        widget=DepartmentWidget(),
     )
     cooperating_departments = CooperatingField()
     modes = FlagsField("modes", MODE_FIELDS)
@@ -126,8 +142,9 @@ class ItemResource(resources.ModelResource):
         export_order = fields
 
     def get_queryset(self):
+        links = ItemCooperation.objects.select_related("department").order_by("position")
         return ServiceItem.objects.select_related("lead_department").prefetch_related(
-            "cooperating_departments"
+            Prefetch("cooperations", queryset=links)
         )
 
     def after_save_instance(self, instance, row, **kwargs):

@@ -1,0 +1,65 @@
+"""Personas and the shared database of the suite.
+
+The reference data (22 departments, 3,214 regions, 140 items) is loaded once per test
+session; every test runs in a transaction that is rolled back.
+"""
+
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from cases import roles
+from catalogue import reference
+
+
+def pytest_sessionstart(session):
+    """A configured broker that cannot be reached fails the run; it never skips tests."""
+    broker = os.environ.get("CELERY_BROKER_URL")
+    if not broker:
+        return
+    from kombu import Connection
+
+    try:
+        with Connection(broker, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as error:  # noqa: BLE001 (any failure to connect is fatal here)
+        pytest.exit(f"CELERY_BROKER_URL={broker} is configured but unreachable: {error}", returncode=3)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        reference.load_reference_data()
+        roles.ensure_role_groups()
+
+
+def make_user(username: str, role: str | None = None, **extra):
+    user = get_user_model().objects.create_user(username=username, password="pw-for-tests-1", **extra)
+    if role:
+        user.groups.add(roles.ensure_role_groups()[role])
+    return user
+
+
+@pytest.fixture
+def applicant(db):
+    return make_user("applicant", roles.APPLICANT)
+
+
+@pytest.fixture
+def admin_user(db):
+    """A catalogue admin: staff with the catalogue permissions, not a superuser."""
+    return make_user("catalogue_admin", roles.CATALOGUE_ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def admin_api(admin_user):
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    return client
