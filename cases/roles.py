@@ -10,6 +10,9 @@ HANDLING_OFFICER = "handling_officer"
 SUPERVISOR = "supervisor"
 CATALOGUE_ADMIN = "catalogue_admin"
 
+STAFF_ROLES = (WINDOW_CLERK, HANDLING_OFFICER, SUPERVISOR)
+SYSTEM = "system"  # actions the engine takes itself, e.g. closing a joint case when a region disagrees
+
 ROLE_LABELS = {
     APPLICANT: _("Applicant"),
     WINDOW_CLERK: _("Window clerk"),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -158,7 +159,14 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
+    "EXCEPTION_HANDLER": "cases.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "track": os.environ.get("THROTTLE_TRACK", "10/min"),  # public lookup: no guessing ID tails
+        "token": os.environ.get("THROTTLE_TOKEN", "10/min"),  # password guessing
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "catalogue.pagination.PageNumberPagination",
@@ -198,7 +206,34 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing happens after commit; if the broker is down the message stays in the outbox, so
+# fail fast instead of holding the user's request.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BEAT_SCHEDULE = {
+    # Publish outbox messages that are still pending (broker down at commit) or were sent but
+    # never delivered (broker restart, killed worker).
+    "relay-handoffs": {"task": "cases.relay_handoffs", "schedule": 30.0},
+    # Near-due and overdue cases, transfers and legs: notify the responsible office.
+    "flag-deadlines": {"task": "cases.flag_deadlines", "schedule": 15 * 60.0},
+}
+
+# --- Cases ---------------------------------------------------------------------------------
+HANDOFF_MAX_ATTEMPTS = int(os.environ.get("HANDOFF_MAX_ATTEMPTS", "5"))
+HANDOFF_BACKOFF_SECONDS = int(os.environ.get("HANDOFF_BACKOFF_SECONDS", "30"))  # doubles per failure, ≤ 1 h
+HANDOFF_REDELIVER_AFTER_SECONDS = int(os.environ.get("HANDOFF_REDELIVER_AFTER_SECONDS", "300"))
+# No national rule sets these (DOMAIN.md): working days to sign for a transfer or a leg, and
+# how many working days before a due date a case counts as near due.
+SIGN_FOR_WORKING_DAYS = int(os.environ.get("SIGN_FOR_WORKING_DAYS", "1"))
+NEAR_DUE_WORKING_DAYS = int(os.environ.get("NEAR_DUE_WORKING_DAYS", "3"))
+MATERIAL_MAX_BYTES = int(os.environ.get("MATERIAL_MAX_BYTES", str(20 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- The catalogue --------------------------------------------------------------------------
 # Used for an item whose statutory or promised limit is empty (行政许可法 第四十二条: 20 working days).

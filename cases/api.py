@@ -1,0 +1,453 @@
+"""REST API of cases: register, list, detail, actions, materials, inbox, tracking, handoffs."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from . import handoffs, roles, selectors, services, workflows
+from .deadlines import local_date
+from .filters import CaseFilter
+from .models import Case, Material, Office
+from .serializers import (
+    ActionInputSerializer,
+    AllowedActionSerializer,
+    CaseCreateSerializer,
+    CaseDetailSerializer,
+    CaseSummarySerializer,
+    HandoffSerializer,
+    MaterialUploadSerializer,
+    NotificationSerializer,
+    OfficeSerializer,
+    TrackSerializer,
+)
+
+ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
+CONFLICT = OpenApiResponse(
+    inline_serializer(
+        "Conflict",
+        {
+            "detail": serializers.CharField(),
+            "status": serializers.CharField(),
+            "allowed_actions": serializers.ListField(child=serializers.CharField()),
+        },
+    ),
+    description=_("Not possible in the current status, or someone else acted first."),
+)
+R400 = OpenApiResponse(description=_("Invalid input; the body names each field and what is wrong."))
+R401 = OpenApiResponse(ERROR, description=_("Log in or send a token."))
+R403 = OpenApiResponse(ERROR, description=_("Your role or office may not do this."))
+R404 = OpenApiResponse(ERROR, description=_("No such case, or not visible to you."))
+
+
+def exception_handler(error, context):
+    """Domain errors to HTTP: not visible 404, wrong role 403, wrong status or race 409, bad input 400."""
+    if isinstance(error, (Case.DoesNotExist, workflows.UnknownAction, Material.DoesNotExist)):
+        error = exceptions.NotFound()
+    elif isinstance(error, workflows.NotAllowed):
+        error = exceptions.PermissionDenied(str(error))
+    elif isinstance(error, DjangoValidationError):
+        error = exceptions.ValidationError(getattr(error, "message_dict", None) or {"detail": error.messages})
+    elif isinstance(error, workflows.InvalidTransition):
+        return Response(
+            {"detail": str(error), "status": error.status, "allowed_actions": error.allowed},
+            status=status.HTTP_409_CONFLICT,
+        )
+    elif isinstance(error, services.Conflict):
+        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    return drf_exception_handler(error, context)
+
+
+class CasePagination(CursorPagination):
+    ordering = "-id"
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def idempotency_key(request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 64:
+        raise exceptions.ValidationError({"Idempotency-Key": [_("At most 64 characters.")]})
+    return key
+
+
+def expected_version(request) -> int | None:
+    raw = request.headers.get("If-Match", "").strip().strip('"')
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise exceptions.ValidationError({"If-Match": [_('Send the case\'s version number, e.g. "3".')]})
+    return int(raw)
+
+
+IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=_("Repeat a request safely: the same key never applies twice."),
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=_("The case version you saw; 409 if it changed since."),
+)
+
+
+class CaseViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    lookup_field = "number"
+    lookup_value_regex = r"[0-9A-Z\-]+"
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = CasePagination
+    filterset_class = CaseFilter
+    serializer_class = CaseSummarySerializer
+
+    def get_queryset(self):
+        return selectors.case_list(self.request.user, self.actor)
+
+    @property
+    def actor(self):
+        if not hasattr(self, "_actor"):
+            self._actor = selectors.actor_for(self.request.user)
+        return self._actor
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": local_date(timezone.now())}
+
+    def detail_response(self, number: str, status_code=status.HTTP_200_OK) -> Response:
+        case = selectors.case_detail(self.request.user, number, self.actor)
+        reveal = selectors.may_see_personal_data(self.actor, case)
+        context = {
+            **self.get_serializer_context(),
+            "reveal": reveal,
+            "case_number": case.number,
+            "staff_view": self.actor.role != roles.APPLICANT,
+            "allowed_actions": selectors.allowed_actions(self.actor, case),
+        }
+        response = Response(CaseDetailSerializer(case, context=context).data, status=status_code)
+        response["ETag"] = f'"{case.version}"'
+        return response
+
+    @extend_schema(
+        summary=_("Cases visible to you"),
+        responses={200: CaseSummarySerializer(many=True), 400: R400, 401: R401},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary=_("A case with legs, materials, shipments, timeline and what you may do now"),
+        responses={200: CaseDetailSerializer, 401: R401, 404: R404},
+    )
+    def retrieve(self, request, number=None):
+        return self.detail_response(number)
+
+    @extend_schema(
+        summary=_("Register a case in one call"),
+        request=CaseCreateSerializer,
+        parameters=[IDEMPOTENCY],
+        responses={201: CaseDetailSerializer, 200: CaseDetailSerializer, 400: R400, 401: R401},
+    )
+    def create(self, request, *args, **kwargs):
+        form = CaseCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        outcome = services.register_case(
+            actor=self.actor, data=form.validated_data, idempotency_key=idempotency_key(request)
+        )
+        return self.detail_response(outcome.case.number, status.HTTP_200_OK if outcome.replayed else 201)
+
+    @extend_schema(
+        summary=_("Take an action on a case"),
+        request=ActionInputSerializer,
+        parameters=[
+            IDEMPOTENCY,
+            IF_MATCH,
+            OpenApiParameter("action_name", str, OpenApiParameter.PATH, enum=sorted(workflows.ACTION_LABELS)),
+        ],
+        responses={200: CaseDetailSerializer, 400: R400, 401: R401, 403: R403, 404: R404, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_name>[a-z_]+)")
+    def perform_action(self, request, number=None, action_name=None):
+        form = ActionInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.perform(
+            number=number,
+            action=action_name,
+            actor=self.actor,
+            data=form.validated_data,
+            idempotency_key=idempotency_key(request),
+            expected_version=expected_version(request),
+        )
+        return self.detail_response(number)
+
+    @extend_schema(
+        summary=_("Upload a material (PDF, JPEG, PNG or OFD)"),
+        request={"multipart/form-data": MaterialUploadSerializer},
+        parameters=[IDEMPOTENCY],
+        responses={200: CaseDetailSerializer, 400: R400, 401: R401, 403: R403, 404: R404, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], url_path="materials", parser_classes=[MultiPartParser, FormParser])
+    def upload_material(self, request, number=None):
+        form = MaterialUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.perform(
+            number=number,
+            action="add_material",
+            actor=self.actor,
+            data=form.validated_data,
+            idempotency_key=idempotency_key(request),
+        )
+        return self.detail_response(number)
+
+    @extend_schema(
+        summary=_("Download a material's file (staff handling the case, and the applicant)"),
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 401: R401, 404: R404},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"materials/(?P<material_id>\d+)/file",
+        url_name="material-file",
+    )
+    def material_file(self, request, number=None, material_id=None):
+        case = selectors.case_detail(request.user, number, self.actor)
+        if not selectors.may_see_personal_data(self.actor, case):
+            raise Http404
+        material = case.materials.get(pk=material_id)
+        if not material.file:
+            raise Http404
+        return FileResponse(
+            material.file.open("rb"),
+            content_type=material.content_type,
+            as_attachment=True,
+            filename=f"{case.number}-{material.pk}.{material.file.name.rsplit('.', 1)[-1]}",
+        )
+
+
+InboxCaseSerializer = CaseSummarySerializer
+
+
+class InboxView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary=_("What waits for my office"),
+        responses={
+            200: inline_serializer(
+                "Inbox",
+                {
+                    "office": serializers.CharField(),
+                    "arrivals": serializers.ListField(child=serializers.DictField()),
+                    "to_sign": CaseSummarySerializer(many=True),
+                    "legs_to_sign": serializers.ListField(),
+                    "legs_open": serializers.ListField(),
+                    "to_accept": CaseSummarySerializer(many=True),
+                    "to_decide": CaseSummarySerializer(many=True),
+                    "due_soon": CaseSummarySerializer(many=True),
+                    "overdue": CaseSummarySerializer(many=True),
+                },
+            ),
+            401: R401,
+            403: R403,
+        },
+    )
+    def get(self, request):
+        actor = selectors.actor_for(request.user)
+        if actor.office is None:
+            raise exceptions.PermissionDenied(_("The inbox is for staff of an office."))
+        box = selectors.inbox_for(actor)
+        context = {"today": local_date(timezone.now())}
+
+        def cases(rows):
+            return CaseSummarySerializer(rows, many=True, context=context).data
+
+        def legs(rows):
+            return [
+                {
+                    "case": leg.case.number,
+                    "item": leg.case.item.name,
+                    "leg": leg.pk,
+                    "status": leg.status,
+                    "sign_due": leg.sign_due,
+                    "receiving_office": leg.case.receiving_office.name,
+                }
+                for leg in rows
+            ]
+
+        return Response(
+            {
+                "office": actor.office.code,
+                "arrivals": [
+                    {
+                        "case": e.case.number,
+                        "item": e.case.item.name,
+                        "kind": e.kind,
+                        "leg": e.leg_id,
+                        "from_office": e.message.from_office.name if e.message.from_office else None,
+                        "arrived_at": e.created_at,
+                    }
+                    for e in box["arrivals"]
+                ],
+                "to_sign": cases(box["to_sign"]),
+                "legs_to_sign": legs(box["legs_to_sign"]),
+                "legs_open": legs(box["legs_open"]),
+                "to_accept": cases(box["to_accept"]),
+                "to_decide": cases(box["to_decide"]),
+                "due_soon": cases(box["due_soon"]),
+                "overdue": cases(box["overdue"]),
+            }
+        )
+
+
+class TrackView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+    throttle_scope = "track"
+
+    @extend_schema(
+        summary=_("Public progress lookup: case number and the last 4 characters of the applicant's ID"),
+        parameters=[
+            OpenApiParameter("number", str, required=True),
+            OpenApiParameter("id_tail", str, required=True),
+        ],
+        responses={
+            200: TrackSerializer,
+            400: R400,
+            404: R404,
+            429: OpenApiResponse(ERROR, description=_("Too many lookups; wait a minute.")),
+        },
+    )
+    def get(self, request):
+        number = request.query_params.get("number", "").strip().upper()
+        tail = request.query_params.get("id_tail", "").strip().upper()
+        errors = {}
+        if not number or len(number) > 32:
+            errors["number"] = [_("Enter the case number printed on your receipt.")]
+        if len(tail) != 4:
+            errors["id_tail"] = [_("Enter the last 4 characters of the applicant's ID number.")]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return Response(TrackSerializer(selectors.track(number, tail)).data)
+
+
+class HandoffViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Messages between regions, for supervisors (their province) and admins (all)."""
+
+    serializer_class = HandoffSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        messages = selectors.handoffs_visible_to(selectors.actor_for(self.request.user))
+        wanted = self.request.query_params.get("status")
+        if wanted:
+            if wanted not in {choice for choice, _label in messages.model.Status.choices}:
+                raise exceptions.ValidationError({"status": [_("Use pending, sent, delivered or failed.")]})
+            messages = messages.filter(status=wanted)
+        return messages
+
+    @extend_schema(
+        summary=_("Handoff messages (supervisors: their province; admins: all)"),
+        parameters=[OpenApiParameter("status", str, enum=["pending", "sent", "delivered", "failed"])],
+        responses={200: HandoffSerializer(many=True), 400: R400, 401: R401},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary=_("Resend a failed handoff"),
+        request=None,
+        responses={200: HandoffSerializer, 401: R401, 404: R404, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def resend(self, request, pk=None):
+        message = self.get_queryset().filter(pk=pk).first() if _is_uuid(pk) else None
+        if message is None:
+            raise Http404
+        try:
+            message = handoffs.resend(message.pk, actor=request.user)
+        except ValueError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(HandoffSerializer(message).data)
+
+
+def _is_uuid(value) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Offices (public): pick the handling office where the records are, or a window near you."""
+
+    serializer_class = OfficeSerializer
+    permission_classes = [permissions.AllowAny]
+    lookup_field = "code"
+    queryset = Office.objects.select_related("region", "department").order_by("region_id", "code")
+    filterset_fields = ["kind", "region"]
+
+    @extend_schema(summary=_("Offices"), responses={200: OfficeSerializer(many=True), 400: R400})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = NotificationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        return self.request.user.notifications.select_related("case")
+
+    @extend_schema(
+        summary=_("My notifications"), responses={200: NotificationSerializer(many=True), 401: R401}
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+__all__ = ["AllowedActionSerializer", "JSONParser"]
+
+
+class ObtainTokenView(APIView):
+    """Exchange a username and password for an API token (throttled against password guessing)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+    throttle_scope = "token"
+
+    @extend_schema(
+        summary=_("Get an API token"),
+        request=inline_serializer(
+            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+        ),
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            400: R400,
+            429: OpenApiResponse(ERROR, description=_("Too many attempts; wait a minute.")),
+        },
+    )
+    def post(self, request):
+        from rest_framework.authtoken.models import Token
+        from rest_framework.authtoken.serializers import AuthTokenSerializer
+
+        form = AuthTokenSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        token, _created = Token.objects.get_or_create(user=form.validated_data["user"])
+        return Response({"token": token.key})

@@ -1,0 +1,86 @@
+"""Official working days (工作日) with holidays and make-up workdays (调休).
+
+Sources, first that knows the day wins: rows admins entered (`Holiday`), then the
+`chinese-calendar` package (the State Council's schedule, 2004 up to its release year), then
+an estimate for later years: weekends and the public holidays the `holidays` package predicts,
+without 调休. An estimate never crashes a deadline: it is logged and reported to the caller,
+who says so on the case.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+import chinese_calendar
+import holidays
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=64)
+def _estimated_holidays(year: int) -> frozenset[date]:
+    logger.warning(
+        "No official holiday schedule for %s: counting weekends and estimated public holidays, "
+        "without make-up workdays. Admins can enter the schedule as Holiday rows.",
+        year,
+    )
+    return frozenset(holidays.China(years=year))
+
+
+@dataclass
+class Calendar:
+    """Working-day arithmetic over the days admins entered, loaded once per calculation."""
+
+    overrides: dict[date, bool] = field(default_factory=dict)
+    estimated_years: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, start: date, end: date) -> "Calendar":
+        from .models import Holiday
+
+        rows = Holiday.objects.filter(date__range=(start, end)).values_list("date", "is_workday")
+        return cls(overrides=dict(rows))
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            self.estimated_years.add(day.year)
+            return day.weekday() < 5 and day not in _estimated_holidays(day.year)
+
+    def add_working_days(self, start: date, days: int) -> date:
+        """The `days`-th working day after `start`; `start` itself does not count.
+
+        行政许可法 counts a limit from the day after acceptance.
+        """
+        day, left = start, days
+        while left > 0:
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                left -= 1
+        return day
+
+    def working_days_between(self, after: date, until: date) -> int:
+        """Working days d with after < d <= until."""
+        count, day = 0, after
+        while day < until:
+            day += timedelta(days=1)
+            count += self.is_workday(day)
+        return count
+
+    def note(self) -> str:
+        if not self.estimated_years:
+            return ""
+        years = "、".join(str(year) for year in sorted(self.estimated_years))
+        return (
+            f"{years}年官方节假日安排尚未录入，期限按周末和预计法定节假日估算（不含调休），以官方安排为准。"
+        )
+
+
+def add_working_days(start: date, days: int) -> tuple[date, str]:
+    """Convenience: the due date and a note if part of it was estimated."""
+    calendar = Calendar.load(start, start + timedelta(days=days * 3 + 60))
+    return calendar.add_working_days(start, days), calendar.note()

@@ -1,0 +1,98 @@
+"""Identity numbers: 居民身份证 and 居住证/永居证 (GB 11643 form), 统一社会信用代码 (GB 32100).
+
+Checksums come from python-stdnum (ISO 7064 MOD 11-2, and GB 32100's mod 31), where it is
+right; the structure is checked here, because stdnum's `cn.ric` rejects valid 居住证 and
+永居证 numbers and people born before their county code existed, and its `cn.uscc` rejects
+codes registered by authorities A, N and Y. County codes are not checked against today's
+list: a number stays valid after its county is abolished.
+"""
+
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from stdnum.cn import uscc
+from stdnum.iso7064 import mod_11_2
+
+# Two-digit province codes of GB/T 2260, plus 83 (台湾居民居住证).
+PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 "
+    "71 81 82 83".split()
+)
+RESIDENCE_PERMIT_PREFIXES = ("810000", "820000", "830000")
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_AUTHORITIES = "123456789ANY"
+
+
+def normalise(number: str) -> str:
+    return re.sub(r"\s+", "", number or "").upper()
+
+
+def validate_person_id(number: str, id_type: str) -> str:
+    """Return the normalised number, or raise ValidationError saying what is wrong."""
+    number = normalise(number)
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise ValidationError(_("An ID number has 18 characters: 17 digits and a final digit or X."))
+    if id_type == "permanent_residence":
+        if number[0] != "9":
+            raise ValidationError(_("A permanent residence ID number (2023 form) starts with 9."))
+    elif number[:2] not in PROVINCES:
+        raise ValidationError(
+            _("The first two digits (%(code)s) are not a province code.") % {"code": number[:2]}
+        )
+    if id_type == "residence_permit" and not number.startswith(RESIDENCE_PERMIT_PREFIXES):
+        raise ValidationError(_("A residence permit number starts with 810000, 820000 or 830000."))
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("Characters 7–14 are not a valid date of birth.")) from None
+    if born.year < 1880 or born > date.today():
+        raise ValidationError(_("The date of birth %(date)s is not plausible.") % {"date": born.isoformat()})
+    if mod_11_2.calc_check_digit(number[:17]) != number[17]:
+        raise ValidationError(_("The last character does not match: check the number for a typing error."))
+    return number
+
+
+def validate_uscc(code: str) -> str:
+    code = normalise(code)
+    if len(code) != 18:
+        raise ValidationError(_("A unified social credit code has 18 characters."))
+    if any(char not in USCC_ALPHABET for char in code):
+        raise ValidationError(
+            _("A unified social credit code uses digits and capital letters except I, O, S, V, Z.")
+        )
+    if code[0] not in USCC_AUTHORITIES:
+        raise ValidationError(_("The first character must be a registering authority code (1–9, A, N or Y)."))
+    if not code[2:8].isdigit() or code[2:4] not in PROVINCES:
+        raise ValidationError(_("Characters 3–8 must be a region code."))
+    if uscc.calc_check_digit(code[:17]) != code[17]:
+        raise ValidationError(_("The last character does not match: check the code for a typing error."))
+    return code
+
+
+def validate_id(number: str, id_type: str) -> str:
+    if id_type == "uscc":
+        return validate_uscc(number)
+    return validate_person_id(number, id_type)
+
+
+def mask_id(number: str) -> str:
+    """110105********002X: the birth date (and the rest but the region and the tail) hidden."""
+    if len(number) < 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_name(name: str) -> str:
+    if not name:
+        return ""
+    return name[0] + "*" * min(len(name) - 1, 3) if len(name) > 1 else "*"
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else "*" * len(phone)
+
+
+def mask_address(address: str) -> str:
+    return address[:6] + "****" if address else ""

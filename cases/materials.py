@@ -1,0 +1,68 @@
+"""Uploaded materials: size and type limits, SHA-256, trust level (A–D)."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from . import roles
+from .models import Material
+
+# Content types we accept, recognised by their first bytes (the name's extension must agree).
+SIGNATURES = {
+    "application/pdf": (b"%PDF-", ("pdf",)),
+    "image/jpeg": (b"\xff\xd8\xff", ("jpg", "jpeg")),
+    "image/png": (b"\x89PNG\r\n\x1a\n", ("png",)),
+    "application/ofd": (b"PK\x03\x04", ("ofd",)),  # GB/T 33190 electronic documents (a zip container)
+}
+
+
+def sniff(upload) -> str:
+    head = upload.read(16)
+    upload.seek(0)
+    extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    for content_type, (magic, extensions) in SIGNATURES.items():
+        if head.startswith(magic) and extension in extensions:
+            return content_type
+    raise ValidationError(
+        {"file": _("Upload a PDF, JPEG, PNG or OFD file (its name and content must agree).")}
+    )
+
+
+def attach(*, case, actor, data: dict) -> Material:
+    """Record a material: an uploaded file, or (staff only) a paper original seen at the window."""
+    upload = data.get("file")
+    is_applicant = actor.role == roles.APPLICANT
+    if upload is None and is_applicant:
+        raise ValidationError({"file": _("Choose a file to upload.")})
+    material = Material(
+        case=case,
+        name=data.get("name") or (upload.name if upload else ""),
+        requirement=data.get("requirement"),
+        original_on_paper=bool(data.get("original_on_paper")) and not is_applicant,
+        # Applicants' uploads are D; staff say what they saw (A–C), scans by default C.
+        trust_level=Material.Trust.D if is_applicant else data.get("trust_level") or Material.Trust.C,
+        uploaded_by=actor.user,
+    )
+    if not material.name:
+        raise ValidationError({"name": _("Name the material.")})
+    if upload is not None:
+        if upload.size > settings.MATERIAL_MAX_BYTES:
+            raise ValidationError(
+                {
+                    "file": _("The file is larger than %(mb)d MB.")
+                    % {"mb": settings.MATERIAL_MAX_BYTES // (1024 * 1024)}
+                }
+            )
+        if upload.size == 0:
+            raise ValidationError({"file": _("The file is empty.")})
+        material.content_type = sniff(upload)
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        material.sha256, material.size = digest.hexdigest(), upload.size
+        material.file.save(upload.name, upload, save=False)
+    material.save()
+    return material

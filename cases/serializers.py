@@ -1,0 +1,483 @@
+"""JSON shapes of the cases API. Personal data is masked unless the caller handles the case."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from catalogue.models import MaterialRequirement, ServiceItem
+
+from . import identity, workflows
+from .deadlines import local_date
+from .models import (
+    Applicant,
+    Case,
+    CaseEvent,
+    HandoffMessage,
+    IdType,
+    Leg,
+    Material,
+    Mode,
+    Notification,
+    Office,
+)
+
+
+class OfficeSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id")
+    region_name = serializers.CharField(source="region.name")
+    department = serializers.CharField(source="department.code", default=None)
+
+    class Meta:
+        model = Office
+        fields = ["code", "name", "kind", "region", "region_name", "department", "is_demo"]
+
+
+class OfficeRefSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id")
+
+    class Meta:
+        model = Office
+        fields = ["code", "name", "region"]
+
+
+OfficeField = serializers.SlugRelatedField  # offices are named by their code in requests
+
+
+# --- Input ----------------------------------------------------------------------------------
+
+
+class ApplicantInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(Applicant.Kind.choices)
+    name = serializers.CharField(max_length=100)
+    id_type = serializers.ChoiceField(IdType.choices)
+    id_number = serializers.CharField(max_length=30)
+    phone = serializers.RegexField(r"^\+?[\d\- ]{7,20}$", required=False, allow_blank=True, max_length=20)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    agent_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    agent_id_type = serializers.ChoiceField(IdType.choices, required=False, allow_blank=True)
+    agent_id_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    mandate = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        errors = {}
+        organisation = attrs["kind"] == Applicant.Kind.ORGANISATION
+        if organisation != (attrs["id_type"] == IdType.USCC):
+            errors["id_type"] = _(
+                "Organisations use the unified social credit code; persons an identity document."
+            )
+        else:
+            try:
+                attrs["id_number"] = identity.validate_id(attrs["id_number"], attrs["id_type"])
+            except DjangoValidationError as error:
+                errors["id_number"] = error.messages
+        if attrs.get("agent_name"):
+            if attrs.get("agent_id_type") in ("", None, IdType.USCC) or not attrs.get("agent_id_number"):
+                errors["agent_id_number"] = _("An agent is identified by their own identity document.")
+            else:
+                try:
+                    attrs["agent_id_number"] = identity.validate_id(
+                        attrs["agent_id_number"], attrs["agent_id_type"]
+                    )
+                except DjangoValidationError as error:
+                    errors["agent_id_number"] = error.messages
+            if not attrs.get("mandate"):
+                errors["mandate"] = _("Record the mandate (授权委托书) the agent acts under.")
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class CooperationInputSerializer(serializers.Serializer):
+    office = OfficeField(slug_field="code", queryset=Office.objects.select_related("region"))
+    after = OfficeField(
+        slug_field="code",
+        queryset=Office.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("The office whose leg must agree first (e.g. 转出地 before 转入地)."),
+    )
+    required = serializers.BooleanField(default=True)
+
+
+class MaterialInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    requirement = serializers.PrimaryKeyRelatedField(
+        queryset=MaterialRequirement.objects.all(), required=False, allow_null=True
+    )
+    original_on_paper = serializers.BooleanField(default=False)
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    item = serializers.SlugRelatedField(slug_field="code", queryset=ServiceItem.objects.all())
+    mode = serializers.ChoiceField(Mode.choices)
+    applicant = ApplicantInputSerializer()
+    receiving_office = OfficeField(
+        slug_field="code", queryset=Office.objects.select_related("region"), required=False, allow_null=True
+    )
+    handling_office = OfficeField(
+        slug_field="code", queryset=Office.objects.select_related("region"), required=False, allow_null=True
+    )
+    cooperating = CooperationInputSerializer(many=True, required=False)
+    delivery_method = serializers.ChoiceField(Case.Delivery.choices)
+    delivery_address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    materials = MaterialInputSerializer(many=True, required=False)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        item = attrs["item"]
+        for entry in attrs.get("materials", []):
+            if entry.get("requirement") and entry["requirement"].item_id != item.pk:
+                raise serializers.ValidationError({"materials": _("A material requirement of another item.")})
+        return attrs
+
+
+class ActionInputSerializer(serializers.Serializer):
+    leg = serializers.IntegerField(
+        required=False, help_text=_("The leg (region's task) a leg action applies to.")
+    )
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    missing = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text=_("Everything missing, told at once (一次性告知)."),
+    )
+    opinion = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    carrier = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    tracking_number = serializers.RegexField(r"^[A-Za-z0-9\-]{6,40}$", required=False, allow_blank=True)
+    ship_to = serializers.ChoiceField(["applicant", "window"], required=False)
+
+
+class MaterialUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    requirement = serializers.PrimaryKeyRelatedField(
+        queryset=MaterialRequirement.objects.all(), required=False, allow_null=True
+    )
+    trust_level = serializers.ChoiceField(Material.Trust.choices, required=False)
+    original_on_paper = serializers.BooleanField(default=False)
+
+
+# --- Output ---------------------------------------------------------------------------------
+
+
+def _reveal(context) -> bool:
+    return bool(context.get("reveal"))
+
+
+class ApplicantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Applicant
+        fields = [
+            "kind",
+            "name",
+            "id_type",
+            "id_number",
+            "phone",
+            "address",
+            "agent_name",
+            "agent_id_number",
+            "mandate",
+        ]
+
+    def to_representation(self, applicant):
+        data = super().to_representation(applicant)
+        if not _reveal(self.context):
+            data["name"] = (
+                identity.mask_name(applicant.name) if applicant.kind == "person" else applicant.name
+            )
+            data["id_number"] = identity.mask_id(applicant.id_number)
+            data["phone"] = identity.mask_phone(applicant.phone)
+            data["address"] = identity.mask_address(applicant.address)
+            data["agent_name"] = identity.mask_name(applicant.agent_name)
+            data["agent_id_number"] = (
+                identity.mask_id(applicant.agent_id_number) if applicant.agent_id_number else ""
+            )
+        return data
+
+
+def is_overdue(case: Case, today: date) -> bool:
+    return bool(
+        case.status in workflows.CLOCK_RUNNING
+        and not case.suspended_since
+        and case.promised_due
+        and case.promised_due < today
+    )
+
+
+class CaseSummarySerializer(serializers.ModelSerializer):
+    item = serializers.SerializerMethodField()
+    status_label = serializers.SerializerMethodField()
+    applicant_name = serializers.SerializerMethodField()
+    receiving_office = OfficeRefSerializer()
+    handling_office = OfficeRefSerializer()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "number",
+            "item",
+            "mode",
+            "status",
+            "status_label",
+            "applicant_name",
+            "receiving_office",
+            "handling_office",
+            "statutory_due",
+            "promised_due",
+            "overdue",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_item(self, case) -> dict:
+        return {"code": case.item.code, "name": case.item.name}
+
+    def get_status_label(self, case) -> str:
+        return str(workflows.STATUS_LABELS.get(case.status, case.status))
+
+    def get_applicant_name(self, case) -> str:
+        name = case.applicant.name
+        return name if _reveal(self.context) or case.applicant.kind != "person" else identity.mask_name(name)
+
+    def get_overdue(self, case) -> bool:
+        return is_overdue(case, self.context.get("today") or local_date(timezone.now()))
+
+
+class LegSerializer(serializers.ModelSerializer):
+    office = OfficeRefSerializer()
+    status_label = serializers.SerializerMethodField()
+    depends_on = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Leg
+        fields = [
+            "id",
+            "position",
+            "office",
+            "status",
+            "status_label",
+            "depends_on",
+            "required",
+            "opinion",
+            "sign_due",
+            "signed_at",
+            "answered_at",
+        ]
+
+    def get_status_label(self, leg) -> str:
+        return str(workflows.LEG_STATUS_LABELS.get(leg.status, leg.status))
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Material
+        fields = [
+            "id",
+            "name",
+            "requirement",
+            "size",
+            "content_type",
+            "sha256",
+            "trust_level",
+            "original_on_paper",
+            "uploaded_at",
+            "download",
+        ]
+
+    def get_download(self, material) -> str | None:
+        if not material.file or not _reveal(self.context):
+            return None
+        number = self.context["case_number"]
+        return reverse("case-material-file", kwargs={"number": number, "material_id": material.pk})
+
+
+class ShipmentSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    from_office = serializers.CharField(source="from_office.name", default=None)
+    to_office = serializers.CharField(source="to_office.name", default=None)
+    shipped_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+
+
+class EventSerializer(serializers.ModelSerializer):
+    action_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "action",
+            "action_label",
+            "from_status",
+            "to_status",
+            "leg",
+            "actor_name",
+            "actor_role",
+            "office_name",
+            "region_code",
+            "region_name",
+            "note",
+            "created_at",
+        ]
+
+    def get_action_label(self, event) -> str:
+        return str(workflows.ACTION_LABELS.get(event.action, event.action))
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        if not self.context.get("staff_view"):
+            data["actor_name"] = identity.mask_name(event.actor_name)
+        return data
+
+
+class SuspensionSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    reason = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+    working_days = serializers.IntegerField(allow_null=True)
+
+
+class HandoffSerializer(serializers.ModelSerializer):
+    case = serializers.CharField(source="case.number")
+    from_office = OfficeRefSerializer(allow_null=True)
+    to_office = OfficeRefSerializer()
+
+    class Meta:
+        model = HandoffMessage
+        fields = [
+            "id",
+            "kind",
+            "case",
+            "leg",
+            "from_office",
+            "to_office",
+            "status",
+            "attempts",
+            "last_error",
+            "available_at",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+        ]
+
+
+class AllowedActionSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    leg = serializers.IntegerField(allow_null=True)
+    needs = serializers.ListField(child=serializers.CharField())
+
+
+class CaseDetailSerializer(CaseSummarySerializer):
+    applicant = serializers.SerializerMethodField()
+    item_version = serializers.SerializerMethodField()
+    legs = LegSerializer(many=True)
+    materials = MaterialSerializer(many=True)
+    shipments = ShipmentSerializer(many=True)
+    timeline = EventSerializer(many=True, source="events")
+    suspensions = SuspensionSerializer(many=True)
+    handoffs = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(CaseSummarySerializer.Meta):
+        fields = CaseSummarySerializer.Meta.fields + [
+            "item_version",
+            "applicant",
+            "delivery_method",
+            "decision",
+            "decision_note",
+            "statutory_days",
+            "promised_days",
+            "accepted_at",
+            "sign_due",
+            "suspended_since",
+            "closed_at",
+            "calendar_note",
+            "legs",
+            "materials",
+            "shipments",
+            "suspensions",
+            "handoffs",
+            "timeline",
+            "allowed_actions",
+        ]
+
+    def get_applicant(self, case) -> dict:
+        return ApplicantSerializer(case.applicant, context=self.context).data
+
+    def get_item_version(self, case) -> dict:
+        version = case.item_version
+        return {
+            "history_id": version.history_id,
+            "recorded_at": version.history_date,
+            "statutory_days": version.statutory_days,
+            "promised_days": version.promised_days,
+        }
+
+    def get_handoffs(self, case) -> list:
+        if not self.context.get("staff_view"):
+            return []
+        return HandoffSerializer(case.handoffs.all(), many=True, context=self.context).data
+
+    def get_allowed_actions(self, case) -> list:
+        return self.context.get("allowed_actions", [])
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    """Public progress: no personal data, no notes, no staff names."""
+
+    item = serializers.CharField(source="item.name")
+    status_label = serializers.SerializerMethodField()
+    receiving_office = serializers.CharField(source="receiving_office.name")
+    handling_office = serializers.CharField(source="handling_office.name")
+    timeline = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "number",
+            "item",
+            "mode",
+            "status",
+            "status_label",
+            "receiving_office",
+            "handling_office",
+            "promised_due",
+            "created_at",
+            "timeline",
+        ]
+
+    def get_status_label(self, case) -> str:
+        return str(workflows.STATUS_LABELS.get(case.status, case.status))
+
+    def get_timeline(self, case) -> list[dict]:
+        return [
+            {
+                "action": e.action,
+                "action_label": str(workflows.ACTION_LABELS.get(e.action, e.action)),
+                "to_status": e.to_status,
+                "office": e.office_name,
+                "region": e.region_name,
+                "at": e.created_at,
+            }
+            for e in case.events.all()
+        ]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    case = serializers.CharField(source="case.number", default=None)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "case", "created_at", "read_at"]

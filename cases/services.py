@@ -1,0 +1,536 @@
+"""Every write to a case: registering one, and `perform`, the one door for every action.
+
+`perform` locks the case, checks the workflow table and the actor, mutates, appends the
+event, writes the outbox messages and commits, all in one transaction. A repeated request
+(same Idempotency-Key) returns the first result without a second effect.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalogue.models import ServiceItem
+
+from . import deadlines, handoffs, materials, roles, selectors, workflows
+from .models import (
+    MODE_LETTERS,
+    Applicant,
+    Case,
+    CaseEvent,
+    CaseNumberSequence,
+    InboxEntry,
+    Leg,
+    Material,
+    Shipment,
+)
+from .selectors import Actor
+from .workflows import HANDLING, LEG, PREVIOUS, RECEIVING, SAME, InvalidTransition, NotAllowed, Step
+
+
+class Conflict(Exception):
+    """Someone else changed the case first, or a key was reused (HTTP 409)."""
+
+
+@dataclass
+class Outcome:
+    case: Case
+    replayed: bool = False
+
+
+# --- Registering --------------------------------------------------------------------------------
+
+
+def allocate_number(region_code: str, mode: str, today) -> str:
+    """The next case number: receiving region, date, mode letter, 5-digit sequence of the region and day.
+
+    e.g. 440305-20261127-P-00001. Printed on receipts; it never changes.
+    """
+    sequence, _created = CaseNumberSequence.objects.select_for_update().get_or_create(
+        region_code=region_code, day=today
+    )
+    CaseNumberSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
+    sequence.refresh_from_db(fields=["last"])
+    return f"{region_code}-{today:%Y%m%d}-{MODE_LETTERS[mode]}-{sequence.last:05d}"
+
+
+@transaction.atomic
+def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Outcome:
+    """File a new case in one call: applicant, item, mode, offices, cooperating regions, materials.
+
+    `data` has been parsed by the API or form; this checks what depends on the caller and the
+    item, raises ValidationError (field → message) and writes nothing on any error.
+    """
+    user = actor.user
+    # One registration at a time per account, so a retried request cannot file the case twice.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    if idempotency_key:
+        earlier = (
+            CaseEvent.objects.filter(
+                actor=user, idempotency_key=idempotency_key, action__in=workflows.INITIAL_ACTIONS
+            )
+            .select_related("case")
+            .first()
+        )
+        if earlier:
+            return Outcome(earlier.case, replayed=True)
+
+    item: ServiceItem = data["item"]
+    mode = data["mode"]
+    errors = {}
+    if item.status != ServiceItem.Status.PUBLISHED:
+        errors["item"] = _("This item is not open for applications.")
+    elif mode not in item.modes:
+        errors["mode"] = _("This item supports %(modes)s only.") % {"modes": ", ".join(item.modes)}
+    receiving, handling, initial = _offices_and_step(actor, mode, data, errors)
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    applicant = Applicant.objects.create(
+        **data["applicant"], user=user if initial.roles == (roles.APPLICANT,) else None
+    )
+    version = item.history.order_by("-history_date", "-history_id").first()
+    case = Case.objects.create(
+        number=allocate_number(receiving.region_id, mode, deadlines.local_date(now)),
+        item=item,
+        item_version=version,
+        mode=mode,
+        applicant=applicant,
+        submitted_by=user,
+        receiving_office=receiving,
+        handling_office=handling,
+        status=initial.target,
+        delivery_method=data["delivery_method"],
+        delivery_address=data.get("delivery_address", ""),
+    )
+    for position, plan in enumerate(data.get("cooperating", []), start=1):
+        Leg.objects.create(
+            case=case,
+            office=plan["office"],
+            position=position,
+            required=plan.get("required", True),
+            status="planned",
+        )
+    legs = {leg.office_id: leg for leg in case.legs.all()}
+    for plan in data.get("cooperating", []):
+        if plan.get("after"):
+            Leg.objects.filter(pk=legs[plan["office"].pk].pk).update(depends_on=legs[plan["after"].pk])
+    for entry in data.get("materials", []):
+        Material.objects.create(case=case, uploaded_by=user, **entry)
+    _record(
+        case,
+        initial.action,
+        "",
+        case.status,
+        actor,
+        note=data.get("note", ""),
+        idempotency_key=idempotency_key,
+    )
+    _send(initial, case, actor, leg=None)
+    return Outcome(case)
+
+
+def _offices_and_step(actor: Actor, mode: str, data: dict, errors: dict):
+    receiving, handling = data.get("receiving_office"), data.get("handling_office")
+    is_staff = actor.role in (roles.WINDOW_CLERK, roles.HANDLING_OFFICER)
+    action = "register" if is_staff else "submit"
+    steps = [step for step in workflows.TABLES[mode] if step.action == action]
+    if not steps or actor.role not in steps[0].roles:
+        errors["mode"] = _("You cannot file a case in this mode: %(who)s.") % {
+            "who": _("online cases are filed by applicants, proxy cases by window clerks")
+        }
+        return receiving, handling, None
+    step = steps[0]
+    if is_staff:
+        if receiving and receiving.pk != actor.office_id:
+            errors["receiving_office"] = _("Staff register cases at their own office.")
+        receiving = actor.office
+    if mode == "online":
+        receiving = handling
+    if mode == "joint":
+        handling = receiving
+        _check_cooperation(receiving, data.get("cooperating", []), errors)
+    for field, office in (("receiving_office", receiving), ("handling_office", handling)):
+        if office is None:
+            errors.setdefault(field, _("Choose an office."))
+    if mode == "proxy" and receiving and handling:
+        if receiving.kind != "hall":
+            errors["receiving_office"] = _("Paper is received at a service hall's window.")
+        if handling.kind != "department":
+            errors["handling_office"] = _(
+                "Choose the handling department in the region where the records are."
+            )
+        if receiving.region_id == handling.region_id:
+            errors["handling_office"] = _("Proxy receipt is for a handling office in another region.")
+    if mode == "online" and handling and handling.kind != "department":
+        errors["handling_office"] = _("Choose the handling department in the region where the records are.")
+    if mode == "joint" and receiving and receiving.kind != "department":
+        errors["receiving_office"] = _(
+            "A joint case is received by a handling department of the accepting region."
+        )
+    if data["delivery_method"] == "post" and not data.get("delivery_address"):
+        errors["delivery_address"] = _("Give the address the result is posted to.")
+    if data["delivery_method"] == "window" and mode == "online":
+        errors["delivery_method"] = _("An online case is delivered online or by post.")
+    return receiving, handling, step
+
+
+def _check_cooperation(receiving, plans: list[dict], errors: dict) -> None:
+    offices = [plan["office"] for plan in plans]
+    if not plans:
+        errors["cooperating"] = _("Name at least one cooperating region's office.")
+    elif len({o.pk for o in offices}) != len(offices) or (
+        receiving and receiving.pk in {o.pk for o in offices}
+    ):
+        errors["cooperating"] = _("Each cooperating office once, and not the receiving office itself.")
+    elif any(o.kind != "department" for o in offices):
+        errors["cooperating"] = _("Cooperating offices are handling departments.")
+    else:
+        earlier = set()
+        for plan in plans:
+            if plan.get("after") and plan["after"].pk not in earlier:
+                errors["cooperating"] = _("A region can only wait for a region listed before it.")
+                break
+            earlier.add(plan["office"].pk)
+
+
+# --- The one door ---------------------------------------------------------------------------
+
+
+def perform(
+    *,
+    number: str,
+    action: str,
+    actor: Actor,
+    data: dict | None = None,
+    idempotency_key: str = "",
+    expected_version: int | None = None,
+) -> Outcome:
+    """Apply one workflow action to a case.
+
+    Raises Case.DoesNotExist (not visible: 404), UnknownAction (404), InvalidTransition (409),
+    NotAllowed (403), ValidationError (400) or Conflict (409); nothing is written then.
+    """
+    try:
+        return _perform(number, action, actor, data or {}, idempotency_key, expected_version)
+    except OperationalError as error:
+        # SQLite answers a simultaneous writer with "database is locked": the same conflict.
+        if "locked" in str(error):
+            raise Conflict(
+                _("Someone else acted on this case at the same moment. Reload it and try again.")
+            ) from error
+        raise
+
+
+@transaction.atomic
+def _perform(number, action, actor, data, idempotency_key, expected_version) -> Outcome:
+    pk = (
+        selectors.cases_visible_to(actor.user, actor)
+        .filter(number=number)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is None:
+        raise Case.DoesNotExist(number)
+    case = Case.objects.select_for_update().select_related("applicant", "item_version").get(pk=pk)
+    if idempotency_key:
+        earlier = case.events.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            if earlier.action != action:
+                raise Conflict(
+                    _("This Idempotency-Key was used for “%(action)s”.") % {"action": earlier.action}
+                )
+            return Outcome(case, replayed=True)
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict(
+            _("The case changed since you loaded it (version %(now)s, yours %(yours)s). Reload it.")
+            % {"now": case.version, "yours": expected_version}
+        )
+
+    steps = workflows.steps_for(case.mode, action)
+    leg = _leg_for(case, data) if steps[0].on_leg else None
+    status = leg.status if leg else case.status
+    owner = selectors.is_owner(actor.user, case)
+    try:
+        step = workflows.step_for(case.mode, action, status)
+    except InvalidTransition:
+        allowed = [a["action"] for a in selectors.allowed_actions(actor, case)]
+        raise InvalidTransition(status, action, allowed) from None
+    if not workflows.may_take(
+        step, role=actor.role, office_id=actor.office_id, is_owner=owner, case=case, leg=leg
+    ):
+        raise NotAllowed(_("Your role or office cannot take “%(action)s” on this case.") % {"action": action})
+    missing = {
+        field: _("This field is required.") for field in step.needs if not str(data.get(field, "")).strip()
+    }
+    if missing:
+        raise ValidationError(missing)
+
+    now = timezone.now()
+    before = status
+    target = EFFECTS.get(action, _no_effect)(case, leg, data, actor, now)
+    target = target or step.target
+    if target == SAME:
+        target = before
+    if step.clock == "start":
+        deadlines.start_clock(case, now)
+    elif step.clock == "suspend":
+        kind = "correction" if action == "request_correction" else "special"
+        reason = data.get("missing") or data.get("reason", "")
+        deadlines.suspend_clock(case, kind=kind, reason=reason, resume_status=before, now=now)
+    elif step.clock == "resume":
+        target = deadlines.resume_clock(case, now)
+    elif step.clock == "stop":
+        deadlines.stop_clock(case, now)
+
+    if leg:
+        leg.status = target
+        _save_versioned(leg)
+    else:
+        case.status = target
+    _save_versioned(case)
+    note = data.get("reason") or data.get("missing") or data.get("opinion") or data.get("note", "")
+    _record(case, action, before, target, actor, leg=leg, note=note, idempotency_key=idempotency_key)
+    _send(step, case, actor, leg)
+    if actor.office_id:  # what arrived for this office about this case has now been dealt with
+        InboxEntry.objects.filter(case=case, office_id=actor.office_id, done_at__isnull=True).update(
+            done_at=now
+        )
+    if case.mode == "joint" and leg and target in ("agreed", "disagreed"):
+        _progress_joint(case, leg, now)
+    return Outcome(case)
+
+
+def _leg_for(case: Case, data: dict) -> Leg:
+    try:
+        return case.legs.select_for_update().get(pk=int(data.get("leg") or 0))
+    except (Leg.DoesNotExist, ValueError, TypeError):
+        raise ValidationError({"leg": _("Name one of this case's regions (leg id).")}) from None
+
+
+def _save_versioned(obj) -> None:
+    """Save with a check that nobody changed the row since it was read (works without row locks too)."""
+    model = type(obj)
+    fields = {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields if not f.primary_key}
+    fields.pop("version")
+    if hasattr(obj, "updated_at"):
+        fields["updated_at"] = timezone.now()
+    updated = model.objects.filter(pk=obj.pk, version=obj.version).update(version=obj.version + 1, **fields)
+    if not updated:
+        raise Conflict(_("Someone else acted on this case at the same moment. Reload it and try again."))
+    obj.version += 1
+
+
+def _record(case, action, before, after, actor: Actor | None, *, leg=None, note="", idempotency_key=""):
+    office = actor.office if actor else None
+    user = actor.user if actor else None
+    return CaseEvent.objects.create(
+        case=case,
+        leg=leg,
+        action=action,
+        from_status=before,
+        to_status=after,
+        actor=user,
+        actor_name=(user.get_full_name() or user.get_username()) if user else "",
+        actor_role=actor.role if actor else roles.SYSTEM,
+        office=office,
+        office_name=office.name if office else "",
+        region_code=office.region_id if office else "",
+        region_name=office.region.name if office else "",
+        note=note,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _send(step: Step, case: Case, actor: Actor | None, leg: Leg | None) -> None:
+    if not step.sends:
+        return
+    kind, to = step.sends
+    if to == LEG:
+        targets = [leg] if leg else list(case.legs.filter(status="to_sign"))
+        for target_leg in targets:
+            handoffs.queue(
+                kind=kind,
+                case=case,
+                leg=target_leg,
+                to_office=target_leg.office,
+                from_office=case.receiving_office,
+            )
+        return
+    office = {RECEIVING: case.receiving_office, HANDLING: case.handling_office}[to]
+    if actor and actor.office_id == office.pk:
+        return  # not a handoff: the office acts on its own case
+    handoffs.queue(
+        kind=kind,
+        case=case,
+        leg=leg,
+        to_office=office,
+        from_office=actor.office if actor and actor.office else None,
+    )
+
+
+def _progress_joint(case: Case, leg: Leg, now) -> None:
+    """After a leg answered: release the legs waiting for it, and close the round when all answered."""
+    legs = list(case.legs.select_for_update().order_by("position"))
+    if leg.status == "agreed":
+        for waiting in [
+            other for other in legs if other.depends_on_id == leg.pk and other.status == "waiting"
+        ]:
+            waiting.status, waiting.sign_due = "to_sign", deadlines.sign_due_from(now)
+            _save_versioned(waiting)
+            _record(case, "release_leg", "waiting", "to_sign", None, leg=waiting)
+            _send(workflows.step_for(case.mode, "release_leg", "waiting"), case, None, waiting)
+    required = [other for other in legs if other.required]
+    refusals = [other for other in required if other.status == "disagreed"]
+    if refusals:
+        _system_step(case, "leg_disagreed", note="；".join(f"{o.office.name}：{o.opinion}" for o in refusals))
+        case.decision = "denied"
+        case.decision_note = "；".join(f"{o.office.name}：{o.opinion}" for o in refusals)
+        _save_versioned(case)
+    elif all(other.status == "agreed" for other in required):
+        _system_step(case, "all_legs_agreed")
+
+
+def _system_step(case: Case, action: str, note: str = "") -> None:
+    step = workflows.step_for(case.mode, action, case.status)
+    before, case.status = case.status, step.target
+    _save_versioned(case)
+    _record(case, action, before, case.status, None, note=note)
+
+
+# --- What each action does besides moving the status -------------------------------------------
+
+
+def _no_effect(case, leg, data, actor, now):
+    return None
+
+
+def _decide(decision):
+    def effect(case, leg, data, actor, now):
+        case.decision, case.decision_note = decision, data.get("reason", data.get("note", ""))
+
+    return effect
+
+
+def _transfer(case, leg, data, actor, now):
+    case.sign_due = deadlines.sign_due_from(now)
+
+
+def _signed(case, leg, data, actor, now):
+    case.sign_due = None
+
+
+def _accept(case, leg, data, actor, now):
+    if case.mode != "joint":
+        return None
+    for planned in case.legs.select_for_update().order_by("position"):
+        planned.status = "waiting" if planned.depends_on_id else "to_sign"
+        planned.sign_due = None if planned.depends_on_id else deadlines.sign_due_from(now)
+        _save_versioned(planned)
+    return None
+
+
+def _ship_materials(case, leg, data, actor, now):
+    Shipment.objects.create(
+        case=case,
+        kind=Shipment.Kind.MATERIALS,
+        carrier=data["carrier"],
+        tracking_number=data["tracking_number"],
+        from_office=case.receiving_office,
+        to_office=case.handling_office,
+        shipped_by=actor.user,
+    )
+
+
+def _receive_materials(case, leg, data, actor, now):
+    parcel = (
+        case.shipments.filter(kind=Shipment.Kind.MATERIALS, received_at__isnull=True).order_by("id").first()
+    )
+    if parcel is None:
+        raise ValidationError({"shipment": _("No parcel of originals is on its way for this case.")})
+    Shipment.objects.filter(pk=parcel.pk).update(received_at=now, received_by=actor.user)
+
+
+def _ship_result(case, leg, data, actor, now):
+    ship_to = data.get("ship_to")
+    if ship_to not in ("applicant", "window"):
+        raise ValidationError({"ship_to": _("Send the result to the applicant or to the receiving window.")})
+    if ship_to == "applicant" and not case.delivery_address:
+        raise ValidationError({"ship_to": _("The case has no postal address; send it to the window.")})
+    kind = Shipment.Kind.RESULT_TO_WINDOW if ship_to == "window" else Shipment.Kind.RESULT_TO_APPLICANT
+    Shipment.objects.create(
+        case=case,
+        kind=kind,
+        carrier=data["carrier"],
+        tracking_number=data["tracking_number"],
+        from_office=actor.office,
+        to_office=case.receiving_office if ship_to == "window" else None,
+        shipped_by=actor.user,
+    )
+
+
+def _latest_result(case, kind):
+    parcel = case.shipments.filter(kind__startswith="result").order_by("-id").first()
+    if parcel is None or parcel.kind != kind:
+        raise ValidationError({"shipment": _("The result was not sent that way.")})
+    return parcel
+
+
+def _receive_result(case, leg, data, actor, now):
+    parcel = _latest_result(case, Shipment.Kind.RESULT_TO_WINDOW)
+    Shipment.objects.filter(pk=parcel.pk).update(received_at=now, received_by=actor.user)
+
+
+def _record_pickup(case, leg, data, actor, now):
+    if case.mode == "joint":
+        _latest_result(case, Shipment.Kind.RESULT_TO_WINDOW)
+
+
+def _confirm_delivery(case, leg, data, actor, now):
+    parcel = _latest_result(case, Shipment.Kind.RESULT_TO_APPLICANT)
+    Shipment.objects.filter(pk=parcel.pk).update(received_at=now)
+
+
+def _sign_leg(case, leg, data, actor, now):
+    leg.signed_at, leg.sign_due = now, None
+
+
+def _resend_leg(case, leg, data, actor, now):
+    leg.sign_due = deadlines.sign_due_from(now)
+
+
+def _answer_leg(case, leg, data, actor, now):
+    leg.opinion, leg.answered_at = data["opinion"], now
+
+
+def _add_material(case, leg, data, actor, now):
+    materials.attach(case=case, actor=actor, data=data)
+
+
+EFFECTS = {
+    "accept": _accept,
+    "refuse": _decide("refused"),
+    "approve": _decide("approved"),
+    "deny": _decide("denied"),
+    "transfer": _transfer,
+    "sign_for": _signed,
+    "return": _signed,
+    "ship_materials": _ship_materials,
+    "receive_materials": _receive_materials,
+    "ship_result": _ship_result,
+    "receive_result": _receive_result,
+    "record_pickup": _record_pickup,
+    "confirm_delivery": _confirm_delivery,
+    "sign_leg": _sign_leg,
+    "resend_leg": _resend_leg,
+    "agree_leg": _answer_leg,
+    "disagree_leg": _answer_leg,
+    "add_material": _add_material,
+}
+
+__all__ = ["Conflict", "InvalidTransition", "NotAllowed", "Outcome", "perform", "register_case", "PREVIOUS"]

@@ -1,0 +1,32 @@
+"""Celery tasks: each takes ids, calls one service, and is safe to run twice."""
+
+import logging
+
+from celery import shared_task
+
+from . import deadlines, handoffs
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="cases.deliver_handoff", ignore_result=True)
+def deliver_handoff(message_id: str) -> bool:
+    """Deliver one outbox message to its office; a failure is counted and retried later by the sweep."""
+    try:
+        return handoffs.deliver(message_id)
+    except Exception as error:
+        logger.exception("Delivering handoff %s failed", message_id)
+        handoffs.record_failure(message_id, error)
+        return False
+
+
+@shared_task(name="cases.relay_handoffs", ignore_result=True)
+def relay_handoffs() -> int:
+    """Publish outbox messages still waiting (broker was down, or a delivery was lost)."""
+    return handoffs.relay_waiting()
+
+
+@shared_task(name="cases.flag_deadlines", ignore_result=True)
+def flag_deadlines() -> int:
+    """Notify offices of cases, transfers and legs that are near due or overdue (once a day each)."""
+    return deadlines.flag_due()
