@@ -74,6 +74,9 @@ class InboxEntry(models.Model):
             models.Index(fields=["office", "-created_at"], name="inbox_open", condition=Q(done_at=None))
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id} @ {self.office_id}"
+
 
 class Notification(models.Model):
     """A note to one person: a handoff arrived, a deadline is near, a handoff failed.

@@ -338,6 +338,9 @@ class CaseEvent(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_status}→{self.to_status}"
+
 
 class Suspension(models.Model):
     """An interval in which the clock stood still: a correction (补正) or a 特殊环节."""
@@ -374,6 +377,9 @@ class CaseNumberSequence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["region_code", "day"], name="sequence_unique_region_day")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.day} {self.last}"
 
 
 class Holiday(models.Model):
