@@ -98,6 +98,6 @@ def _alert(case: Case, office, kind: str, today: date, leg: Leg | None = None) -
     key = f"{kind}:{case.pk}:{leg.pk if leg else '-'}:{today.isoformat()}"
     sent = handoffs.notify_office(office.pk, case=case, kind=kind, key=key)
     supervisors = StaffProfile.objects.filter(
-        role=roles.SUPERVISOR, office__region_id__startswith=office.region_id[:2]
+        role=roles.SUPERVISOR, office__region__code__startswith=office.region_id[:2]
     ).values_list("user_id", flat=True)
     return sent + handoffs.notify_users(supervisors, case=case, kind=kind, key=key)

@@ -33,8 +33,8 @@ class CaseFilter(django_filters.FilterSet):
         prefix = value.rstrip("0")
         prefix = prefix + "0" * (len(prefix) % 2)  # 440000 → 44, 440300 → 4403, 110105 → 110105
         return queryset.filter(
-            Q(receiving_office__region_id__startswith=prefix)
-            | Q(handling_office__region_id__startswith=prefix)
+            Q(receiving_office__region__code__startswith=prefix)
+            | Q(handling_office__region__code__startswith=prefix)
         )
 
     def filter_overdue(self, queryset, name, value):

@@ -156,7 +156,7 @@ def alert_failed(message: HandoffMessage) -> None:
     }
     region_filter = Q()
     for prefix in provinces:
-        region_filter |= Q(office__region_id__startswith=prefix)
+        region_filter |= Q(office__region__code__startswith=prefix)
     supervisors = StaffProfile.objects.filter(region_filter, role=roles.SUPERVISOR).values_list(
         "user_id", flat=True
     )

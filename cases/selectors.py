@@ -67,13 +67,13 @@ def cases_visible_to(user, actor: Actor | None = None) -> QuerySet[Case]:
     if actor.role == roles.SUPERVISOR:
         prefix = actor.office.region_id[:2]
         in_province = Exists(
-            Leg.objects.filter(case=OuterRef("pk"), office__region_id__startswith=prefix).exclude(
+            Leg.objects.filter(case=OuterRef("pk"), office__region__code__startswith=prefix).exclude(
                 status="planned"
             )
         )
         return cases.filter(
-            Q(receiving_office__region_id__startswith=prefix)
-            | Q(handling_office__region_id__startswith=prefix)
+            Q(receiving_office__region__code__startswith=prefix)
+            | Q(handling_office__region__code__startswith=prefix)
             | in_province
         )
     return cases.filter(Q(applicant__user=user) | Q(submitted_by=user))
@@ -204,7 +204,7 @@ def handoffs_visible_to(actor: Actor) -> QuerySet[HandoffMessage]:
     if actor.role == roles.SUPERVISOR:
         prefix = actor.office.region_id[:2]
         return messages.filter(
-            Q(to_office__region_id__startswith=prefix) | Q(from_office__region_id__startswith=prefix)
+            Q(to_office__region__code__startswith=prefix) | Q(from_office__region__code__startswith=prefix)
         )
     return messages.none()
 
