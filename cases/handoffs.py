@@ -41,19 +41,22 @@ def queue(*, kind: str, case: Case, to_office: Office, from_office: Office | Non
 
 
 def publish(message_id) -> bool:
-    """Hand one message to the broker (after commit). A broker error leaves it pending for the sweep."""
+    """Hand one message to the broker (after commit). A broker error leaves it pending for the sweep.
+
+    It is marked sent before publishing, so a worker (or the in-process run) that answers at once
+    finds it sent, and its own outcome (delivered, or a counted failure) is never overwritten.
+    """
     from .tasks import deliver_handoff
 
-    try:
-        deliver_handoff.apply_async(args=[str(message_id)], retry=False)
-    except Exception as error:  # noqa: BLE001 (any broker failure: the outbox row is the safety net)
-        logger.warning(
-            "Broker unavailable, handoff %s stays pending: %s", message_id, error.__class__.__name__
-        )
-        return False
     HandoffMessage.objects.filter(pk=message_id, status=Status.PENDING).update(
         status=Status.SENT, sent_at=timezone.now()
     )
+    try:
+        deliver_handoff.apply_async(args=[str(message_id)], retry=False)
+    except Exception as error:  # noqa: BLE001 (any broker failure: the outbox row is the safety net)
+        logger.warning("Broker unavailable, handoff %s stays pending: %s", message_id, error.__class__.__name__)
+        HandoffMessage.objects.filter(pk=message_id, status=Status.SENT).update(status=Status.PENDING, sent_at=None)
+        return False
     return True
 
 

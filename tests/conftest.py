@@ -35,6 +35,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         roles.ensure_role_groups()
 
 
+@pytest.fixture
+def reference_committed(transactional_db):
+    """Transactional tests start from an empty database: load the reference data for real."""
+    reference.load_reference_data()
+    roles.ensure_role_groups()
+
+
 def make_user(username: str, role: str | None = None, **extra):
     user = get_user_model().objects.create_user(username=username, password="pw-for-tests-1", **extra)
     if role:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from catalogue import reference
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -14,9 +13,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def reference_data(transactional_db):
-    """A live server sees committed data only, and transactional tests start from an empty database."""
-    reference.load_reference_data()
+def reference_data(reference_committed):
+    """A live server sees committed data only."""
 
 
 @pytest.fixture(scope="session")
