@@ -17,7 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import handoffs, roles, selectors, services, workflows
 from .deadlines import local_date
 from .filters import CaseFilter
-from .models import Case, Material, Office
+from .models import Case, Material, Notification, Office
 from .serializers import (
     ActionInputSerializer,
     AllowedActionSerializer,
@@ -407,13 +407,17 @@ class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
+    @extend_schema(summary=_("An office"), responses={200: OfficeSerializer, 404: R404})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
-        return self.request.user.notifications.select_related("case")
+        return Notification.objects.filter(user_id=self.request.user.pk).select_related("case")
 
     @extend_schema(
         summary=_("My notifications"), responses={200: NotificationSerializer(many=True), 401: R401}

@@ -54,8 +54,12 @@ def publish(message_id) -> bool:
     try:
         deliver_handoff.apply_async(args=[str(message_id)], retry=False)
     except Exception as error:  # noqa: BLE001 (any broker failure: the outbox row is the safety net)
-        logger.warning("Broker unavailable, handoff %s stays pending: %s", message_id, error.__class__.__name__)
-        HandoffMessage.objects.filter(pk=message_id, status=Status.SENT).update(status=Status.PENDING, sent_at=None)
+        logger.warning(
+            "Broker unavailable, handoff %s stays pending: %s", message_id, error.__class__.__name__
+        )
+        HandoffMessage.objects.filter(pk=message_id, status=Status.SENT).update(
+            status=Status.PENDING, sent_at=None
+        )
         return False
     return True
 

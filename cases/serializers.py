@@ -276,7 +276,7 @@ class LegSerializer(serializers.ModelSerializer):
         return str(workflows.LEG_STATUS_LABELS.get(leg.status, leg.status))
 
 
-class MaterialSerializer(serializers.ModelSerializer):
+class CaseMaterialSerializer(serializers.ModelSerializer):
     download = serializers.SerializerMethodField()
 
     class Meta:
@@ -383,7 +383,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
     applicant = serializers.SerializerMethodField()
     item_version = serializers.SerializerMethodField()
     legs = LegSerializer(many=True)
-    materials = MaterialSerializer(many=True)
+    materials = CaseMaterialSerializer(many=True)
     shipments = ShipmentSerializer(many=True)
     timeline = EventSerializer(many=True, source="events")
     suspensions = SuspensionSerializer(many=True)

@@ -172,10 +172,14 @@ def _offices_and_step(actor: Actor, mode: str, data: dict, errors: dict):
     deciding = receiving if mode == "joint" else handling
     field = "receiving_office" if mode == "joint" else "handling_office"
     if deciding and deciding.department_id and field not in errors:
-        lines = {data["item"].lead_department_id, *data["item"].cooperations.values_list("department_id", flat=True)}
+        lines = {
+            data["item"].lead_department_id,
+            *data["item"].cooperations.values_list("department_id", flat=True),
+        }
         if deciding.department_id not in lines:
             errors[field] = _("This office does not handle this item (its department line is %(line)s).") % {
-                "line": deciding.department.name}
+                "line": deciding.department.name
+            }
     if mode == "joint" and receiving and receiving.kind != "department":
         errors["receiving_office"] = _(
             "A joint case is received by a handling department of the accepting region."

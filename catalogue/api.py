@@ -111,7 +111,13 @@ class ItemViewSet(
         return Response(ItemGuideSerializer(self.get_object(), context={"request": request}).data)
 
 
-@extend_schema_view(list=extend_schema(summary=_("List departments with their item counts")))
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List departments with their item counts"),
+        responses={200: DepartmentSerializer(many=True), 400: BAD_REQUEST},
+    ),
+    retrieve=extend_schema(summary=_("A department"), responses={200: DepartmentSerializer, 404: NOT_FOUND}),
+)
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DepartmentSerializer
     lookup_field = "code"

@@ -99,6 +99,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # A file, not memory, so the Celery worker the handoff tests start can open the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-kuasheng.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -187,6 +189,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IdTypeEnum": "cases.models.IdType",
+        "ItemStatusEnum": "catalogue.models.ServiceItem.Status",
+        "HandoffStatusEnum": "cases.handoff_models.HandoffMessage.Status",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -21,7 +21,9 @@ def test_an_outsider_sees_nothing_of_a_case(proxy_case, outsider, other_applican
         client = client_for(user)
         assert client.get(f"/api/v1/cases/{proxy_case.number}/").status_code == 404
         assert client.get("/api/v1/cases/").json()["results"] == []
-        reply = client.post(f"/api/v1/cases/{proxy_case.number}/actions/pass_formal_review/", {}, format="json")
+        reply = client.post(
+            f"/api/v1/cases/{proxy_case.number}/actions/pass_formal_review/", {}, format="json"
+        )
         assert reply.status_code == 404
     assert Case.objects.get(pk=proxy_case.pk).status == "received"
 
@@ -31,7 +33,9 @@ def test_anonymous_callers_get_401(proxy_case, api):
     assert api.get(f"/api/v1/cases/{proxy_case.number}/").status_code in (401, 403)
 
 
-def test_the_handling_office_sees_a_proxy_case_only_once_it_is_transferred(proxy_case, window_clerk, handling_officer):
+def test_the_handling_office_sees_a_proxy_case_only_once_it_is_transferred(
+    proxy_case, window_clerk, handling_officer
+):
     officer = client_for(handling_officer)
     assert officer.get(f"/api/v1/cases/{proxy_case.number}/").status_code == 200  # its handling office
     reply = officer.post(f"/api/v1/cases/{proxy_case.number}/actions/pass_formal_review/", {}, format="json")
@@ -41,7 +45,9 @@ def test_the_handling_office_sees_a_proxy_case_only_once_it_is_transferred(proxy
 def test_a_clerk_of_the_receiving_office_cannot_sign_for_the_transfer(proxy_case, window_clerk):
     for action in ("pass_formal_review", "check_identity", "transfer"):
         proxy_case = act(window_clerk, proxy_case, action)
-    reply = client_for(window_clerk).post(f"/api/v1/cases/{proxy_case.number}/actions/sign_for/", {}, format="json")
+    reply = client_for(window_clerk).post(
+        f"/api/v1/cases/{proxy_case.number}/actions/sign_for/", {}, format="json"
+    )
     assert reply.status_code == 403
     assert "sign_for" in reply.json()["detail"]
 
@@ -60,7 +66,9 @@ def test_an_admin_sees_every_case(proxy_case, db):
     assert client_for(admin).get(f"/api/v1/cases/{proxy_case.number}/").status_code == 200
 
 
-def test_personal_data_is_masked_in_lists_and_for_those_not_handling_the_case(proxy_case, window_clerk, applicant):
+def test_personal_data_is_masked_in_lists_and_for_those_not_handling_the_case(
+    proxy_case, window_clerk, applicant
+):
     listed = client_for(window_clerk).get("/api/v1/cases/").json()["results"][0]
     assert listed["applicant_name"] == "张**"
     assert "id_number" not in listed
@@ -100,8 +108,12 @@ def test_the_case_list_pages_with_a_cursor_and_filters(window_clerk, offices):
     assert [c["number"] for c in first["results"]] == numbers[::-1][:2]
     second = client.get(first["next"]).json()
     assert [c["number"] for c in second["results"]] == [numbers[0]]
-    assert client.get("/api/v1/cases/", {"status": "received", "mode": "proxy", "region": "440000"}).json()[
-        "results"][0]["number"] == numbers[-1]
+    assert (
+        client.get("/api/v1/cases/", {"status": "received", "mode": "proxy", "region": "440000"}).json()[
+            "results"
+        ][0]["number"]
+        == numbers[-1]
+    )
     assert client.get("/api/v1/cases/", {"region": "330000"}).json()["results"] == []
     assert client.get("/api/v1/cases/", {"status": "flying"}).status_code == 400
     assert client.get("/api/v1/cases/", {"region": "44"}).status_code == 400

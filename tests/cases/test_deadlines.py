@@ -55,7 +55,9 @@ def test_acceptance_snapshots_due_dates_from_the_item_version(applicant, handlin
     assert case.calendar_note == ""
 
 
-def test_a_case_accepted_in_december_is_due_in_an_estimated_january_and_says_so(applicant, handling_officer, offices):
+def test_a_case_accepted_in_december_is_due_in_an_estimated_january_and_says_so(
+    applicant, handling_officer, offices
+):
     with at("2026-12-28"):
         case = register(applicant, "online", offices)
         case = act(handling_officer, case, "accept")
@@ -107,10 +109,17 @@ def test_overdue_and_near_due_cases_notify_the_office_and_supervisors_once_a_day
         assert flag_due() == 0  # once a day
     with at("2026-12-01"):  # past due
         flag_due()
-    kinds = sorted(Notification.objects.filter(case=case, kind__in=["near_due", "overdue"]).values_list(
-        "user__username", "kind"))
-    assert kinds == [("officer_b", "near_due"), ("officer_b", "overdue"), ("supervisor_b", "near_due"),
-                     ("supervisor_b", "overdue")]
+    kinds = sorted(
+        Notification.objects.filter(case=case, kind__in=["near_due", "overdue"]).values_list(
+            "user__username", "kind"
+        )
+    )
+    assert kinds == [
+        ("officer_b", "near_due"),
+        ("officer_b", "overdue"),
+        ("supervisor_b", "near_due"),
+        ("supervisor_b", "overdue"),
+    ]
 
 
 def test_an_unsigned_transfer_is_flagged_after_its_sign_for_day(window_clerk, handling_officer, offices):

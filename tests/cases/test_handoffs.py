@@ -50,14 +50,20 @@ def test_a_broker_down_at_commit_leaves_the_message_pending_and_the_action_succe
     case = register(window_clerk, "proxy", offices)
     for action in ("pass_formal_review", "check_identity"):
         case = act(window_clerk, case, action)
-    with mock.patch.object(deliver_handoff, "apply_async", side_effect=OperationalError("Connection refused")):
-        reply = client_for(window_clerk).post(f"/api/v1/cases/{case.number}/actions/transfer/", {}, format="json")
+    with mock.patch.object(
+        deliver_handoff, "apply_async", side_effect=OperationalError("Connection refused")
+    ):
+        reply = client_for(window_clerk).post(
+            f"/api/v1/cases/{case.number}/actions/transfer/", {}, format="json"
+        )
     assert reply.status_code == 200
     message = HandoffMessage.objects.get(case=case, kind="transfer")
     assert message.status == "pending" and not InboxEntry.objects.filter(message=message).exists()
 
     # Broker still down: the sweep tries, stops at the first failure, keeps the row.
-    with mock.patch.object(deliver_handoff, "apply_async", side_effect=OperationalError("Connection refused")):
+    with mock.patch.object(
+        deliver_handoff, "apply_async", side_effect=OperationalError("Connection refused")
+    ):
         assert relay_handoffs() == 0
     assert HandoffMessage.objects.get(pk=message.pk).status == "pending"
 
@@ -73,7 +79,9 @@ def test_a_message_sent_but_never_delivered_is_sent_again(transferred, settings)
     message = HandoffMessage.objects.get(case=transferred, kind="transfer")
     InboxEntry.objects.filter(message=message).delete()
     long_ago = timezone.now() - timedelta(seconds=settings.HANDOFF_REDELIVER_AFTER_SECONDS + 1)
-    HandoffMessage.objects.filter(pk=message.pk).update(status="sent", sent_at=long_ago, available_at=long_ago)
+    HandoffMessage.objects.filter(pk=message.pk).update(
+        status="sent", sent_at=long_ago, available_at=long_ago
+    )
     assert relay_handoffs() == 1
     assert HandoffMessage.objects.get(pk=message.pk).status == "delivered"
 
@@ -118,5 +126,18 @@ def test_handoffs_are_hidden_from_those_who_do_not_supervise(transferred, window
 
 def test_messages_carry_ids_and_routing_only(transferred):
     fields = {f.name for f in HandoffMessage._meta.get_fields() if f.concrete}
-    assert fields == {"id", "kind", "case", "leg", "from_office", "to_office", "status", "attempts", "available_at",
-                      "last_error", "created_at", "sent_at", "delivered_at"}
+    assert fields == {
+        "id",
+        "kind",
+        "case",
+        "leg",
+        "from_office",
+        "to_office",
+        "status",
+        "attempts",
+        "available_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "delivered_at",
+    }

@@ -36,7 +36,11 @@ PATHS = {
         ("handling_officer", "accept", {}),
         ("handling_officer", "start_review", {}),
         ("handling_officer", "approve", {}),
-        ("handling_officer", "ship_result", {"carrier": "EMS", "tracking_number": "EMS0000000001", "ship_to": "window"}),
+        (
+            "handling_officer",
+            "ship_result",
+            {"carrier": "EMS", "tracking_number": "EMS0000000001", "ship_to": "window"},
+        ),
         ("window_clerk", "receive_result", {}),
         ("window_clerk", "record_pickup", {}),
     ],
@@ -67,8 +71,11 @@ def inspector(db):
 
 
 def illegal_actions(mode: str, status: str) -> list[str]:
-    table = [s for s in workflows.TABLES[mode] if not s.on_leg and s.action not in workflows.INITIAL_ACTIONS
-             and workflows.SYSTEM not in s.roles]
+    table = [
+        s
+        for s in workflows.TABLES[mode]
+        if not s.on_leg and s.action not in workflows.INITIAL_ACTIONS and workflows.SYSTEM not in s.roles
+    ]
     possible = {s.action for s in table if status in s.sources}
     return sorted({s.action for s in table} - possible)
 
@@ -76,10 +83,17 @@ def illegal_actions(mode: str, status: str) -> list[str]:
 def check_every_illegal_action(case: Case, inspector) -> list[str]:
     actor = selectors.actor_for(inspector)
     wrong = []
-    before = (case.status, case.version, CaseEvent.objects.filter(case=case).count(), HandoffMessage.objects.count())
+    before = (
+        case.status,
+        case.version,
+        CaseEvent.objects.filter(case=case).count(),
+        HandoffMessage.objects.count(),
+    )
     for action in illegal_actions(case.mode, case.status):
         try:
-            services.perform(number=case.number, action=action, actor=actor, data={"reason": "x", "missing": "x"})
+            services.perform(
+                number=case.number, action=action, actor=actor, data={"reason": "x", "missing": "x"}
+            )
         except workflows.InvalidTransition as error:
             assert error.status == case.status
         else:
@@ -89,14 +103,23 @@ def check_every_illegal_action(case: Case, inspector) -> list[str]:
         possible = {s.action for s in leg_steps if leg.status in s.sources}
         for action in sorted({s.action for s in leg_steps} - possible):
             try:
-                services.perform(number=case.number, action=action, actor=actor,
-                                 data={"leg": leg.pk, "reason": "x", "opinion": "x"})
+                services.perform(
+                    number=case.number,
+                    action=action,
+                    actor=actor,
+                    data={"leg": leg.pk, "reason": "x", "opinion": "x"},
+                )
             except workflows.InvalidTransition as error:
                 assert error.status == leg.status
             else:
                 wrong.append(f"{action} was allowed from leg status {leg.status}")
     case.refresh_from_db()
-    after = (case.status, case.version, CaseEvent.objects.filter(case=case).count(), HandoffMessage.objects.count())
+    after = (
+        case.status,
+        case.version,
+        CaseEvent.objects.filter(case=case).count(),
+        HandoffMessage.objects.count(),
+    )
     assert after == before
     return wrong
 

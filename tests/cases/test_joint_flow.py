@@ -15,10 +15,15 @@ def post(client, number, action, **data):
 
 
 def joint_case(applicant, offices, **extra):
-    payload = case_payload("joint", offices, cooperating=[
-        {"office": offices["dept_c"].code},  # 转出地 first
-        {"office": offices["dept_b"].code, "after": offices["dept_c"].code},  # then the second region
-    ], **extra)
+    payload = case_payload(
+        "joint",
+        offices,
+        cooperating=[
+            {"office": offices["dept_c"].code},  # 转出地 first
+            {"office": offices["dept_b"].code, "after": offices["dept_c"].code},  # then the second region
+        ],
+        **extra,
+    )
     response = client_for(applicant).post("/api/v1/cases/", payload, format="json")
     assert response.status_code == 201, response.content
     return response.json()["number"]
@@ -42,8 +47,13 @@ def test_a_joint_case_is_decided_when_every_region_agreed_in_order(
     assert post(chengdu, number, "sign_leg", leg=second["id"]).status_code == 409  # must wait for 长沙
     post(changsha, number, "sign_leg", leg=first["id"])
     post(changsha, number, "start_leg", leg=first["id"])
-    after_first = post(changsha, number, "agree_leg", leg=first["id"], opinion="转出地核对无误，同意转出").json()
-    assert {leg["id"]: leg["status"] for leg in after_first["legs"]} == {first["id"]: "agreed", second["id"]: "to_sign"}
+    after_first = post(
+        changsha, number, "agree_leg", leg=first["id"], opinion="转出地核对无误，同意转出"
+    ).json()
+    assert {leg["id"]: leg["status"] for leg in after_first["legs"]} == {
+        first["id"]: "agreed",
+        second["id"]: "to_sign",
+    }
 
     post(chengdu, number, "sign_leg", leg=second["id"])
     post(chengdu, number, "start_leg", leg=second["id"])
@@ -54,8 +64,11 @@ def test_a_joint_case_is_decided_when_every_region_agreed_in_order(
     post(accepting, number, "approve")
     post(accepting, number, "deliver_online")
     assert post(accepting, number, "conclude").json()["status"] == "concluded"
-    messages = list(HandoffMessage.objects.filter(case__number=number).order_by("created_at")
-                    .values_list("kind", "to_office__code"))
+    messages = list(
+        HandoffMessage.objects.filter(case__number=number)
+        .order_by("created_at")
+        .values_list("kind", "to_office__code")
+    )
     assert messages == [
         ("submitted", "gd-nanshan-hrss"),
         ("leg_created", "hn-furong-hrss"),
@@ -68,21 +81,27 @@ def test_a_joint_case_is_decided_when_every_region_agreed_in_order(
     assert not HandoffMessage.objects.filter(case__number=number).exclude(status="delivered").exists()
 
 
-def test_a_disagreeing_region_ends_the_case_with_its_reasons(applicant, receiving_officer, leg_officer, offices):
+def test_a_disagreeing_region_ends_the_case_with_its_reasons(
+    applicant, receiving_officer, leg_officer, offices
+):
     number = joint_case(applicant, offices)
     post(client_for(receiving_officer), number, "accept")
     changsha = client_for(leg_officer)
     leg = Leg.objects.get(case__number=number, office=offices["dept_c"])
     post(changsha, number, "sign_leg", leg=leg.pk)
     post(changsha, number, "start_leg", leg=leg.pk)
-    ended = post(changsha, number, "disagree_leg", leg=leg.pk, opinion="参保记录不连续，不符合转出条件").json()
+    ended = post(
+        changsha, number, "disagree_leg", leg=leg.pk, opinion="参保记录不连续，不符合转出条件"
+    ).json()
     assert ended["status"] == "denied"
     assert ended["decision_note"] == "长沙市芙蓉区人力资源和社会保障局：参保记录不连续，不符合转出条件"
     waiting = Leg.objects.get(case__number=number, office=offices["dept_b"])
     assert waiting.status == "waiting"  # never released
 
 
-def test_a_returned_leg_is_sent_again_by_the_accepting_office(applicant, receiving_officer, leg_officer, offices):
+def test_a_returned_leg_is_sent_again_by_the_accepting_office(
+    applicant, receiving_officer, leg_officer, offices
+):
     number = joint_case(applicant, offices)
     accepting, changsha = client_for(receiving_officer), client_for(leg_officer)
     post(accepting, number, "accept")

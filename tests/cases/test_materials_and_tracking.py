@@ -21,12 +21,16 @@ def online_case(applicant, offices):
 
 
 def upload(client, number, content=PDF, name="id-card.pdf", **extra):
-    return client.post(f"/api/v1/cases/{number}/materials/",
-                       {"file": SimpleUploadedFile(name, content), "name": "身份证正反面", **extra},
-                       format="multipart")
+    return client.post(
+        f"/api/v1/cases/{number}/materials/",
+        {"file": SimpleUploadedFile(name, content), "name": "身份证正反面", **extra},
+        format="multipart",
+    )
 
 
-def test_an_applicant_uploads_a_pdf_and_staff_download_it(online_case, applicant, handling_officer, settings, tmp_path):
+def test_an_applicant_uploads_a_pdf_and_staff_download_it(
+    online_case, applicant, handling_officer, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     reply = upload(client_for(applicant), online_case.number, trust_level="A")
     assert reply.status_code == 200, reply.content
@@ -41,8 +45,12 @@ def test_an_applicant_uploads_a_pdf_and_staff_download_it(online_case, applicant
 
 @pytest.mark.parametrize(
     ("content", "name"),
-    [(b"MZ\x90\x00 not a document", "virus.pdf"), (PDF, "id-card.exe"), (b"\x89PNG\r\n\x1a\n....", "scan.pdf"),
-     (b"", "empty.pdf")],
+    [
+        (b"MZ\x90\x00 not a document", "virus.pdf"),
+        (PDF, "id-card.exe"),
+        (b"\x89PNG\r\n\x1a\n....", "scan.pdf"),
+        (b"", "empty.pdf"),
+    ],
 )
 def test_files_of_the_wrong_type_are_refused(online_case, applicant, content, name, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
@@ -57,7 +65,9 @@ def test_a_file_over_the_limit_is_refused(online_case, applicant, settings, tmp_
     assert reply.status_code == 400 and "file" in reply.json()
 
 
-def test_uploads_close_once_the_case_is_accepted(online_case, applicant, handling_officer, settings, tmp_path):
+def test_uploads_close_once_the_case_is_accepted(
+    online_case, applicant, handling_officer, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     act(handling_officer, online_case, "accept")
     assert upload(client_for(applicant), online_case.number).status_code == 409
@@ -71,15 +81,21 @@ def test_others_cannot_upload_or_download(online_case, applicant, outsider, supe
     url = f"/api/v1/cases/{online_case.number}/materials/{material.pk}/file/"
     assert client_for(outsider).get(url).status_code == 404
     assert client_for(supervisor_b).get(url).status_code == 404  # sees the case, not the documents
-    assert client_for(supervisor_b).get(f"/api/v1/cases/{online_case.number}/").json()["materials"][0][
-        "download"] is None
+    assert (
+        client_for(supervisor_b)
+        .get(f"/api/v1/cases/{online_case.number}/")
+        .json()["materials"][0]["download"]
+        is None
+    )
 
 
 def test_a_window_clerk_records_a_paper_original_with_a_trust_level(window_clerk, offices):
     case = register(window_clerk, "proxy", offices)
-    reply = client_for(window_clerk).post(f"/api/v1/cases/{case.number}/materials/",
-                                          {"name": "户口簿（原件已核）", "original_on_paper": True, "trust_level": "C"},
-                                          format="multipart")
+    reply = client_for(window_clerk).post(
+        f"/api/v1/cases/{case.number}/materials/",
+        {"name": "户口簿（原件已核）", "original_on_paper": True, "trust_level": "C"},
+        format="multipart",
+    )
     assert reply.status_code == 200, reply.content
     material = Material.objects.get(case=case)
     assert (material.original_on_paper, material.trust_level, bool(material.file)) == (True, "C", False)
@@ -108,6 +124,8 @@ def test_a_wrong_tail_or_number_looks_the_same(api, online_case):
 
 def test_tracking_is_throttled(api, online_case):
     cache.clear()
-    codes = [api.get("/api/v1/track/", {"number": online_case.number, "id_tail": "0000"}).status_code
-             for _ in range(12)]
+    codes = [
+        api.get("/api/v1/track/", {"number": online_case.number, "id_tail": "0000"}).status_code
+        for _ in range(12)
+    ]
     assert codes[:10] == [404] * 10 and codes[-1] == 429

@@ -46,7 +46,11 @@ def test_a_proxy_case_goes_from_the_window_to_the_handling_office_and_back(
     done = act(clerk, "record_pickup")
     assert done["status"] == "concluded"
 
-    kinds = list(HandoffMessage.objects.filter(case__number=number).order_by("created_at").values_list("kind", "to_office__code", "status"))
+    kinds = list(
+        HandoffMessage.objects.filter(case__number=number)
+        .order_by("created_at")
+        .values_list("kind", "to_office__code", "status")
+    )
     assert kinds == [
         ("transfer", "sc-jinjiang-mps", "delivered"),
         ("materials_shipped", "sc-jinjiang-mps", "delivered"),
@@ -55,11 +59,15 @@ def test_a_proxy_case_goes_from_the_window_to_the_handling_office_and_back(
         ("result_shipped", "gd-nanshan-hall", "delivered"),
     ]
     shipments = Shipment.objects.filter(case__number=number).order_by("id")
-    assert [(s.kind, s.received_at is not None) for s in shipments] == [("materials", True), ("result_to_window", True)]
+    assert [(s.kind, s.received_at is not None) for s in shipments] == [
+        ("materials", True),
+        ("result_to_window", True),
+    ]
     timeline = done["timeline"]
     # Every hop traceable to a person, an office and a region.
     assert {(e["office_name"], e["region_code"]) for e in timeline} == {
-        ("深圳市南山区政务服务中心", "440305"), ("成都市公安局锦江区分局", "510104"),
+        ("深圳市南山区政务服务中心", "440305"),
+        ("成都市公安局锦江区分局", "510104"),
     }
     assert all(e["actor_name"] for e in timeline)
 
@@ -71,7 +79,9 @@ def test_the_handling_office_returns_a_transfer_and_the_window_sends_it_again(
     number = clerk.post("/api/v1/cases/", case_payload("proxy", offices), format="json").json()["number"]
     for action in ("pass_formal_review", "check_identity", "transfer"):
         clerk.post(f"/api/v1/cases/{number}/actions/{action}/", {}, format="json")
-    reply = officer.post(f"/api/v1/cases/{number}/actions/return/", {"reason": "缺少户口簿复印件"}, format="json")
+    reply = officer.post(
+        f"/api/v1/cases/{number}/actions/return/", {"reason": "缺少户口簿复印件"}, format="json"
+    )
     assert reply.json()["status"] == "returned"
     arrivals = clerk.get("/api/v1/inbox/").json()["arrivals"]
     assert arrivals[0]["kind"] == "returned"
@@ -84,14 +94,25 @@ def test_a_result_posted_to_the_applicant_is_concluded_by_the_handling_office(
     window_clerk, handling_officer, offices
 ):
     clerk, officer = client_for(window_clerk), client_for(handling_officer)
-    payload = case_payload("proxy", offices, delivery_method="post", delivery_address="广东省深圳市南山区科技园1号")
+    payload = case_payload(
+        "proxy", offices, delivery_method="post", delivery_address="广东省深圳市南山区科技园1号"
+    )
     number = clerk.post("/api/v1/cases/", payload, format="json").json()["number"]
-    for client, action in ((clerk, "pass_formal_review"), (clerk, "check_identity"), (clerk, "transfer"),
-                           (officer, "sign_for"), (officer, "accept"), (officer, "start_review")):
+    for client, action in (
+        (clerk, "pass_formal_review"),
+        (clerk, "check_identity"),
+        (clerk, "transfer"),
+        (officer, "sign_for"),
+        (officer, "accept"),
+        (officer, "start_review"),
+    ):
         client.post(f"/api/v1/cases/{number}/actions/{action}/", {}, format="json")
     officer.post(f"/api/v1/cases/{number}/actions/deny/", {"reason": "不符合条件"}, format="json")
-    reply = officer.post(f"/api/v1/cases/{number}/actions/ship_result/",
-                         {"carrier": "EMS", "tracking_number": "EMS5550001112", "ship_to": "applicant"}, format="json")
+    reply = officer.post(
+        f"/api/v1/cases/{number}/actions/ship_result/",
+        {"carrier": "EMS", "tracking_number": "EMS5550001112", "ship_to": "applicant"},
+        format="json",
+    )
     assert reply.json()["status"] == "result_shipped"
     # The window cannot receive a result that was posted to the applicant.
     wrong = clerk.post(f"/api/v1/cases/{number}/actions/receive_result/", {}, format="json")

@@ -35,8 +35,12 @@ def test_a_bad_id_number_is_a_400_on_that_field(applicant, offices):
 
 def test_an_organisation_applies_with_its_credit_code(applicant, offices):
     payload = case_payload("online", offices, item="KS-2-015", handling_office=offices["dept_a"].code)
-    payload["applicant"] = {"kind": "organisation", "name": "深圳演示科技有限公司", "id_type": "resident_id",
-                            "id_number": "11010519491231002X"}
+    payload["applicant"] = {
+        "kind": "organisation",
+        "name": "深圳演示科技有限公司",
+        "id_type": "resident_id",
+        "id_number": "11010519491231002X",
+    }
     assert "id_type" in refused(client_for(applicant), payload)["applicant"]
     payload["applicant"].update(id_type="uscc", id_number="91110000600037341L")
     reply = client_for(applicant).post("/api/v1/cases/", payload, format="json")
@@ -49,8 +53,11 @@ def test_an_agent_needs_an_identity_and_a_mandate(applicant, offices):
     payload["applicant"].update(agent_name="李四")
     body = refused(client_for(applicant), payload)["applicant"]
     assert set(body) == {"agent_id_number", "mandate"}
-    payload["applicant"].update(agent_id_type="resident_id", agent_id_number="11010519491231002X",
-                                mandate="授权委托书（2026-11-27 签署）")
+    payload["applicant"].update(
+        agent_id_type="resident_id",
+        agent_id_number="11010519491231002X",
+        mandate="授权委托书（2026-11-27 签署）",
+    )
     assert client_for(applicant).post("/api/v1/cases/", payload, format="json").status_code == 201
 
 
@@ -90,20 +97,29 @@ def test_joint_cases_need_distinct_cooperating_departments_in_a_sensible_order(a
     assert "cooperating" in refused(client, case_payload("joint", offices, cooperating=same))
     hall = [{"office": offices["hall_a"].code}]
     assert "cooperating" in refused(client, case_payload("joint", offices, cooperating=hall))
-    backwards = [{"office": offices["dept_b"].code, "after": offices["dept_c"].code}, {"office": offices["dept_c"].code}]
+    backwards = [
+        {"office": offices["dept_b"].code, "after": offices["dept_c"].code},
+        {"office": offices["dept_c"].code},
+    ]
     assert "cooperating" in refused(client, case_payload("joint", offices, cooperating=backwards))
 
 
 def test_materials_metadata_is_recorded_at_registration(window_clerk, offices):
     requirement = ServiceItem.objects.get(code="KS-2-002").materials.first()
-    payload = case_payload("proxy", offices, materials=[
-        {"name": "居民身份证", "requirement": requirement.pk, "original_on_paper": True},
-        {"name": "户口簿复印件"},
-    ])
+    payload = case_payload(
+        "proxy",
+        offices,
+        materials=[
+            {"name": "居民身份证", "requirement": requirement.pk, "original_on_paper": True},
+            {"name": "户口簿复印件"},
+        ],
+    )
     reply = client_for(window_clerk).post("/api/v1/cases/", payload, format="json")
     assert reply.status_code == 201
     assert [(m["name"], m["original_on_paper"]) for m in reply.json()["materials"]] == [
-        ("居民身份证", True), ("户口簿复印件", False)]
+        ("居民身份证", True),
+        ("户口簿复印件", False),
+    ]
     other = ServiceItem.objects.get(code="KS-1-001").materials.first()
     payload["materials"] = [{"name": "x", "requirement": other.pk}]
     assert "materials" in refused(client_for(window_clerk), payload)
@@ -111,14 +127,20 @@ def test_materials_metadata_is_recorded_at_registration(window_clerk, offices):
 
 
 def test_case_numbers_are_per_receiving_region_and_day(window_clerk, offices):
-    first = client_for(window_clerk).post("/api/v1/cases/", case_payload("proxy", offices), format="json").json()
-    second = client_for(window_clerk).post("/api/v1/cases/", case_payload("proxy", offices), format="json").json()
+    first = (
+        client_for(window_clerk).post("/api/v1/cases/", case_payload("proxy", offices), format="json").json()
+    )
+    second = (
+        client_for(window_clerk).post("/api/v1/cases/", case_payload("proxy", offices), format="json").json()
+    )
     assert first["number"][:-5] == second["number"][:-5]
     assert int(second["number"][-5:]) == int(first["number"][-5:]) + 1
 
 
 def test_the_case_keeps_the_item_version_it_was_filed_under(applicant, offices):
-    reply = client_for(applicant).post("/api/v1/cases/", case_payload("online", offices), format="json").json()
+    reply = (
+        client_for(applicant).post("/api/v1/cases/", case_payload("online", offices), format="json").json()
+    )
     item = ServiceItem.objects.get(code="KS-2-001")
     item.name = "改过的名称"
     item.save()

@@ -18,8 +18,12 @@ def test_a_repeated_action_with_the_same_key_applies_once(window_clerk, offices)
     case = register(window_clerk, "proxy", offices)
     clerk = client_for(window_clerk)
     for _ in range(3):
-        reply = clerk.post(f"/api/v1/cases/{case.number}/actions/pass_formal_review/", {}, format="json",
-                           HTTP_IDEMPOTENCY_KEY="review-1")
+        reply = clerk.post(
+            f"/api/v1/cases/{case.number}/actions/pass_formal_review/",
+            {},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="review-1",
+        )
         assert reply.status_code == 200
     assert CaseEvent.objects.filter(case=case, action="pass_formal_review").count() == 1
 
@@ -31,8 +35,12 @@ def test_a_repeated_shipment_with_the_same_key_is_recorded_once(window_clerk, of
     clerk = client_for(window_clerk)
     data = {"carrier": "EMS", "tracking_number": "EMS1234567890"}
     for _ in range(2):
-        reply = clerk.post(f"/api/v1/cases/{case.number}/actions/ship_materials/", data, format="json",
-                           HTTP_IDEMPOTENCY_KEY="ship-1")
+        reply = clerk.post(
+            f"/api/v1/cases/{case.number}/actions/ship_materials/",
+            data,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="ship-1",
+        )
         assert reply.status_code == 200
     assert case.shipments.count() == 1
     assert HandoffMessage.objects.filter(case=case, kind="materials_shipped").count() == 1
@@ -41,7 +49,10 @@ def test_a_repeated_shipment_with_the_same_key_is_recorded_once(window_clerk, of
 def test_a_repeated_action_without_a_key_is_a_clear_conflict(window_clerk, offices):
     case = register(window_clerk, "proxy", offices)
     clerk = client_for(window_clerk)
-    assert clerk.post(f"/api/v1/cases/{case.number}/actions/pass_formal_review/", {}, format="json").status_code == 200
+    assert (
+        clerk.post(f"/api/v1/cases/{case.number}/actions/pass_formal_review/", {}, format="json").status_code
+        == 200
+    )
     again = clerk.post(f"/api/v1/cases/{case.number}/actions/pass_formal_review/", {}, format="json")
     assert again.status_code == 409 and again.json()["status"] == "reviewed"
 
@@ -49,17 +60,27 @@ def test_a_repeated_action_without_a_key_is_a_clear_conflict(window_clerk, offic
 def test_a_key_reused_for_another_action_is_refused(window_clerk, offices):
     case = register(window_clerk, "proxy", offices)
     clerk = client_for(window_clerk)
-    clerk.post(f"/api/v1/cases/{case.number}/actions/pass_formal_review/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k")
-    reply = clerk.post(f"/api/v1/cases/{case.number}/actions/check_identity/", {}, format="json",
-                       HTTP_IDEMPOTENCY_KEY="k")
+    clerk.post(
+        f"/api/v1/cases/{case.number}/actions/pass_formal_review/",
+        {},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    reply = clerk.post(
+        f"/api/v1/cases/{case.number}/actions/check_identity/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
     assert reply.status_code == 409
     assert Case.objects.get(pk=case.pk).status == "reviewed"
 
 
 def test_a_repeated_registration_with_the_same_key_files_one_case(applicant, offices):
     me = client_for(applicant)
-    first = me.post("/api/v1/cases/", case_payload("online", offices), format="json", HTTP_IDEMPOTENCY_KEY="apply-1")
-    second = me.post("/api/v1/cases/", case_payload("online", offices), format="json", HTTP_IDEMPOTENCY_KEY="apply-1")
+    first = me.post(
+        "/api/v1/cases/", case_payload("online", offices), format="json", HTTP_IDEMPOTENCY_KEY="apply-1"
+    )
+    second = me.post(
+        "/api/v1/cases/", case_payload("online", offices), format="json", HTTP_IDEMPOTENCY_KEY="apply-1"
+    )
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["number"] == second.json()["number"]
     assert Case.objects.count() == 1
@@ -68,18 +89,23 @@ def test_a_repeated_registration_with_the_same_key_files_one_case(applicant, off
 def test_a_stale_version_is_a_conflict(applicant, handling_officer, offices):
     case = register(applicant, "online", offices)
     officer = client_for(handling_officer)
-    reply = officer.post(f"/api/v1/cases/{case.number}/actions/accept/", {}, format="json",
-                         HTTP_IF_MATCH=f'"{case.version - 1 if case.version > 1 else 99}"')
+    reply = officer.post(
+        f"/api/v1/cases/{case.number}/actions/accept/",
+        {},
+        format="json",
+        HTTP_IF_MATCH=f'"{case.version - 1 if case.version > 1 else 99}"',
+    )
     assert reply.status_code == 409 and "version" in reply.json()["detail"]
-    reply = officer.post(f"/api/v1/cases/{case.number}/actions/accept/", {}, format="json",
-                         HTTP_IF_MATCH=f'"{case.version}"')
+    reply = officer.post(
+        f"/api/v1/cases/{case.number}/actions/accept/", {}, format="json", HTTP_IF_MATCH=f'"{case.version}"'
+    )
     assert reply.status_code == 200 and reply["ETag"] == f'"{case.version + 1}"'
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_officers_accepting_at_once_one_wins_and_the_other_gets_a_conflict(reference_committed, offices,
-                                                                                applicant, handling_officer,
-                                                                                second_officer):
+def test_two_officers_accepting_at_once_one_wins_and_the_other_gets_a_conflict(
+    reference_committed, offices, applicant, handling_officer, second_officer
+):
     case = register(applicant, "online", offices)
     barrier = threading.Barrier(2)
     results = []

@@ -1,4 +1,5 @@
 import pytest
+import yaml
 from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +17,14 @@ def test_the_schema_generates_without_warnings(tmp_path):
     ):
         assert f"  {path}:" in text
     assert "'304'" in text and "'404'" in text and "'400'" in text
+    schema = yaml.safe_load(text)
+    without_errors = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if not any(code.startswith("4") for code in operation["responses"])
+    ]
+    assert without_errors == []
 
 
 def test_the_schema_and_docs_are_served_with_local_assets(client):
