@@ -85,7 +85,8 @@ INBOX_KINDS = {
 def deliver(message_id) -> bool:
     """Deliver one message: the inbox entry, the notifications, the delivered mark, all at once.
 
-    Returns False when it was delivered before (by this or another worker): nothing happens then.
+    Returns False when it was delivered before (by this or another worker), or has failed and
+    waits to be resent: nothing happens then.
     """
     try:
         with transaction.atomic():
@@ -95,7 +96,8 @@ def deliver(message_id) -> bool:
                 .filter(pk=message_id)
                 .first()
             )
-            if message is None or message.status == Status.DELIVERED:
+            # A failed message waits for a person to resend it; a late copy of it is not delivered.
+            if message is None or message.status in (Status.DELIVERED, Status.FAILED):
                 return False
             InboxEntry.objects.create(
                 message=message,

@@ -154,7 +154,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery.app.trace": {
+            "level": os.environ.get("TASK_LOG_LEVEL", "WARNING")
+        },  # one line per task otherwise
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------

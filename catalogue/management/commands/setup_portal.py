@@ -7,10 +7,15 @@ from catalogue import reference
 
 
 class Command(BaseCommand):
-    help = "Migrate and load the reference data (idempotent); --demo also creates the demo accounts."
+    help = (
+        "Migrate and load the reference data (idempotent); --demo also creates demo offices, accounts and "
+        "cases (once)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--demo", action="store_true", help="also create the demo accounts")
+        parser.add_argument(
+            "--demo", action="store_true", help="also create the demo offices, accounts and cases"
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -22,7 +27,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo accounts (password {demo.DEMO_PASSWORD}):")
             for account, created in demo.create_demo_accounts():
                 state = "created" if created else "exists"
+                where = f" @ {account.office}" if account.office else ""
                 self.stdout.write(
-                    f"  {account.username:18} {account.role:18} {account.display_name} ({state})"
+                    f"  {account.username:20} {account.role:18} {account.display_name}{where} ({state})"
                 )
+            self.stdout.write(f"Demo cases created: {demo.create_demo_cases()}")
         self.stdout.write(self.style.SUCCESS(f"Portal ready in {time.monotonic() - started:.1f}s."))
