@@ -81,11 +81,18 @@ def render() -> str:
                     if step.sends
                     else ""
                 )
-                sources = ", ".join(_status(s) for s in step.sources) or "(new case)"
-                out.append(
-                    f"| `{step.action}` | {'leg' if step.on_leg else 'case'} | {sources} | {_status(step.target)} "
-                    f"| {who} | {OFFICE_WORDS[step.office]} | {sends} | {step.clock} | {', '.join(step.needs)} |"
-                )
+                cells = [
+                    f"`{step.action}`",
+                    "leg" if step.on_leg else "case",
+                    ", ".join(_status(s) for s in step.sources) or "(new case)",
+                    _status(step.target),
+                    who,
+                    OFFICE_WORDS[step.office],
+                    sends,
+                    step.clock,
+                    ", ".join(step.needs),
+                ]
+                out.append("| " + " | ".join(cells) + " |")
             out.append("")
         out += ["## Statuses", "", "| status | meaning |", "|---|---|"]
         out += [f"| `{status}` | {label} |" for status, label in workflows.STATUS_LABELS.items()]
