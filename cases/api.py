@@ -1,5 +1,7 @@
 """REST API of cases: register, list, detail, actions, materials, inbox, tracking, handoffs."""
 
+import uuid
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.utils import timezone
@@ -9,7 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -20,7 +22,6 @@ from .filters import CaseFilter
 from .models import Case, Material, Notification, Office
 from .serializers import (
     ActionInputSerializer,
-    AllowedActionSerializer,
     CaseCreateSerializer,
     CaseDetailSerializer,
     CaseSummarySerializer,
@@ -238,9 +239,6 @@ class CaseViewSet(
         )
 
 
-InboxCaseSerializer = CaseSummarySerializer
-
-
 class InboxView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -385,8 +383,6 @@ class HandoffViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 def _is_uuid(value) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(value))
     except ValueError:
@@ -424,9 +420,6 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
-
-
-__all__ = ["AllowedActionSerializer", "JSONParser"]
 
 
 class ObtainTokenView(APIView):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalogue.models import MaterialRequirement, ServiceItem
@@ -430,6 +431,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
             return []
         return HandoffSerializer(case.handoffs.all(), many=True, context=self.context).data
 
+    @extend_schema_field(AllowedActionSerializer(many=True))
     def get_allowed_actions(self, case) -> list:
         return self.context.get("allowed_actions", [])
 

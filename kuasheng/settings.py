@@ -97,8 +97,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Take the write lock when a transaction begins and wait for another writer (up to 20 s),
+    # instead of failing at once with "database is locked" when a reader tries to write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
     # A file, not memory, so the Celery worker the handoff tests start can open the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-kuasheng.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -226,6 +227,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
+    # Publishing gives up after one quick retry (kombu's default sleeps 2 s, 4 s, …): the outbox
+    # keeps the message and the sweep publishes it when the broker is back.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 CELERY_BEAT_SCHEDULE = {
     # Publish outbox messages that are still pending (broker down at commit) or were sent but
