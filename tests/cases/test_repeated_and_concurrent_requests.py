@@ -93,7 +93,8 @@ def test_a_stale_version_is_a_conflict(applicant, handling_officer, offices):
         f"/api/v1/cases/{case.number}/actions/accept/",
         {},
         format="json",
-        HTTP_IF_MATCH=f'"{case.version - 1 if case.version > 1 else 99}"',
+        HTTP_IF_MATCH=f'"{case.version + 5}"',
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert reply.status_code == 409 and "version" in reply.json()["detail"]
     reply = officer.post(
