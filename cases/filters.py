@@ -24,10 +24,13 @@ class CaseFilter(django_filters.FilterSet):
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Past the promised due date"))
     due_soon = django_filters.BooleanFilter(method="filter_due_soon", label=_("Near the promised due date"))
+    sign_overdue = django_filters.BooleanFilter(
+        method="filter_sign_overdue", label=_("A transfer or leg not signed for in time")
+    )
 
     class Meta:
         model = Case
-        fields = ["status", "mode", "item", "region", "overdue", "due_soon"]
+        fields = ["status", "mode", "item", "region", "overdue", "due_soon", "sign_overdue"]
 
     def filter_region(self, queryset, name, value):
         prefix = value.rstrip("0")
@@ -43,4 +46,8 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_due_soon(self, queryset, name, value):
         condition = selectors.due_soon_q(local_date(timezone.now()))
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_sign_overdue(self, queryset, name, value):
+        condition = selectors.sign_overdue_q(local_date(timezone.now()))
         return queryset.filter(condition) if value else queryset.exclude(condition)

@@ -159,6 +159,12 @@ def due_soon_q(today: date) -> Q:
     )
 
 
+def sign_overdue_q(today: date) -> Q:
+    """A transfer or a leg not signed for by its sign-for date."""
+    late_leg = Exists(Leg.objects.filter(case=OuterRef("pk"), status="to_sign", sign_due__lt=today))
+    return Q(status="transferred", sign_due__lt=today) | Q(late_leg)
+
+
 def inbox_for(actor: Actor, limit: int = 50) -> dict[str, list]:
     """What waits for the caller's office: arrivals, to sign, to accept, to decide, due soon, overdue."""
     office_id = actor.office_id

@@ -29,7 +29,7 @@ from .models import (
     Shipment,
 )
 from .selectors import Actor
-from .workflows import HANDLING, LEG, PREVIOUS, RECEIVING, SAME, InvalidTransition, NotAllowed, Step
+from .workflows import HANDLING, LEG, RECEIVING, SAME, InvalidTransition, NotAllowed, Step
 
 
 class Conflict(Exception):
@@ -284,10 +284,8 @@ def _perform(number, action, actor, data, idempotency_key, expected_version) -> 
 
     now = timezone.now()
     before = status
-    target = EFFECTS.get(action, _no_effect)(case, leg, data, actor, now)
-    target = target or step.target
-    if target == SAME:
-        target = before
+    EFFECTS.get(action, _no_effect)(case, leg, data, actor, now)
+    target = before if step.target == SAME else step.target
     if step.clock == "start":
         deadlines.start_clock(case, now)
     elif step.clock == "suspend":
@@ -399,10 +397,9 @@ def _progress_joint(case: Case, leg: Leg, now) -> None:
     required = [other for other in legs if other.required]
     refusals = [other for other in required if other.status == "disagreed"]
     if refusals:
-        _system_step(case, "leg_disagreed", note="；".join(f"{o.office.name}：{o.opinion}" for o in refusals))
         case.decision = "denied"
         case.decision_note = "；".join(f"{o.office.name}：{o.opinion}" for o in refusals)
-        _save_versioned(case)
+        _system_step(case, "leg_disagreed", note=case.decision_note)
     elif all(other.status == "agreed" for other in required):
         _system_step(case, "all_legs_agreed")
 
@@ -415,10 +412,12 @@ def _system_step(case: Case, action: str, note: str = "") -> None:
 
 
 # --- What each action does besides moving the status -------------------------------------------
+# Each takes (case, leg, data, actor, now), changes the case or leg in memory (saved by perform)
+# or writes its own records, and raises ValidationError for input that does not fit.
 
 
 def _no_effect(case, leg, data, actor, now):
-    return None
+    pass
 
 
 def _decide(decision):
@@ -437,13 +436,11 @@ def _signed(case, leg, data, actor, now):
 
 
 def _accept(case, leg, data, actor, now):
-    if case.mode != "joint":
-        return None
+    """A joint case: its planned legs become real, those waiting for no other to be signed for."""
     for planned in case.legs.select_for_update().order_by("position"):
         planned.status = "waiting" if planned.depends_on_id else "to_sign"
         planned.sign_due = None if planned.depends_on_id else deadlines.sign_due_from(now)
         _save_versioned(planned)
-    return None
 
 
 def _ship_materials(case, leg, data, actor, now):
@@ -544,4 +541,5 @@ EFFECTS = {
     "add_material": _add_material,
 }
 
-__all__ = ["Conflict", "InvalidTransition", "NotAllowed", "Outcome", "perform", "register_case", "PREVIOUS"]
+# Re-exported: callers catch these from the service they call.
+__all__ = ["Conflict", "InvalidTransition", "NotAllowed", "Outcome", "perform", "register_case"]

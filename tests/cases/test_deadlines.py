@@ -11,6 +11,8 @@ from cases.deadlines import flag_due
 from cases.models import Holiday, Notification, Suspension
 from tests.builders import act, register
 
+from .conftest import client_for
+
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -122,7 +124,9 @@ def test_overdue_and_near_due_cases_notify_the_office_and_supervisors_once_a_day
     ]
 
 
-def test_an_unsigned_transfer_is_flagged_after_its_sign_for_day(window_clerk, handling_officer, offices):
+def test_an_unsigned_transfer_is_flagged_after_its_sign_for_day(
+    window_clerk, handling_officer, supervisor_b, offices
+):
     with at("2026-11-23"):  # Monday; sign by Tuesday
         case = register(window_clerk, "proxy", offices)
         for action in ("pass_formal_review", "check_identity", "transfer"):
@@ -130,4 +134,25 @@ def test_an_unsigned_transfer_is_flagged_after_its_sign_for_day(window_clerk, ha
     assert case.sign_due == date(2026, 11, 24)
     with at("2026-11-25"):
         flag_due()
+        late = client_for(supervisor_b).get("/api/v1/cases/", {"sign_overdue": "true"}).json()["results"]
     assert Notification.objects.filter(case=case, kind="sign_overdue", user=handling_officer).exists()
+    assert Notification.objects.filter(case=case, kind="sign_overdue", user=supervisor_b).exists()
+    assert [c["number"] for c in late] == [case.number]
+
+
+def test_supervisors_list_overdue_and_near_due_cases_of_their_province(
+    applicant, handling_officer, supervisor_b, receiving_officer, offices
+):
+    with at("2026-11-02"):
+        late = act(handling_officer, register(applicant, "online", offices), "accept")
+    with at("2026-11-25"):
+        soon = act(handling_officer, register(applicant, "online", offices), "accept")
+    assert (late.promised_due, soon.promised_due) == (date(2026, 11, 30), date(2026, 12, 23))
+    with at("2026-12-21"):
+        supervisor = client_for(supervisor_b)
+        overdue = supervisor.get("/api/v1/cases/", {"overdue": "true"}).json()["results"]
+        due_soon = supervisor.get("/api/v1/cases/", {"due_soon": "true"}).json()["results"]
+        other_province = client_for(receiving_officer).get("/api/v1/cases/", {"overdue": "true"}).json()
+    assert [c["number"] for c in overdue] == [late.number] and overdue[0]["overdue"] is True
+    assert [c["number"] for c in due_soon] == [soon.number]
+    assert other_province["results"] == []
