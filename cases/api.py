@@ -445,6 +445,12 @@ class ObtainTokenView(APIView):
         from rest_framework.authtoken.serializers import AuthTokenSerializer
 
         form = AuthTokenSerializer(data=request.data, context={"request": request})
-        form.is_valid(raise_exception=True)
+        if not form.is_valid():
+            if getattr(request, "axes_locked_out", False):  # set by django-axes on a locked-out login
+                return Response(
+                    {"detail": _("Too many failed logins. Try again in 15 minutes.")},
+                    status=status.HTTP_429_TOO_MANY_REQUESTS,
+                )
+            raise exceptions.ValidationError(form.errors)
         token, _created = Token.objects.get_or_create(user=form.validated_data["user"])
         return Response({"token": token.key})
