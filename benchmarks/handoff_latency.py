@@ -72,6 +72,24 @@ def main() -> None:
     from catalogue.models import ServiceItem
 
     item = ServiceItem.objects.get(code="KS-2-002")
+
+    def transfer_one() -> tuple[str, float]:
+        """File a proxy case, pass the window steps, transfer it: the message id and the transfer's ms."""
+        data = {
+            "item": item,
+            "mode": "proxy",
+            "applicant": dict(demo.WALK_IN),
+            "handling_office": handling,
+            "delivery_method": "window",
+        }
+        case = services.register_case(actor=clerk, data=data).case
+        for action in ("pass_formal_review", "check_identity"):
+            services.perform(number=case.number, action=action, actor=clerk)
+        began = time.monotonic()
+        services.perform(number=case.number, action="transfer", actor=clerk)
+        took = (time.monotonic() - began) * 1000
+        return HandoffMessage.objects.get(case=case).pk, took
+
     broker = RedisServer().start()
     log = Path(tempfile.mkdtemp()) / "worker.log"
     worker = Worker(broker.url, log).start()
@@ -80,19 +98,7 @@ def main() -> None:
             ids = []
             started = time.monotonic()
             for _ in range(args.messages):
-                case = services.register_case(
-                    actor=clerk,
-                    data={
-                        "item": item,
-                        "mode": "proxy",
-                        "applicant": dict(demo.WALK_IN),
-                        "handling_office": handling,
-                        "delivery_method": "window",
-                    },
-                ).case
-                for action in ("pass_formal_review", "check_identity", "transfer"):
-                    services.perform(number=case.number, action=action, actor=clerk)
-                ids.append(HandoffMessage.objects.get(case=case).pk)
+                ids.append(transfer_one()[0])
                 time.sleep(args.pause)
             wait_for(
                 lambda: not HandoffMessage.objects.filter(pk__in=ids).exclude(status="delivered").exists(),
@@ -101,30 +107,9 @@ def main() -> None:
                 log,
             )
             elapsed = time.monotonic() - started
-
-            def timed_transfers(count: int) -> list[float]:
-                took = []
-                for _ in range(count):
-                    case = services.register_case(
-                        actor=clerk,
-                        data={
-                            "item": item,
-                            "mode": "proxy",
-                            "applicant": dict(demo.WALK_IN),
-                            "handling_office": handling,
-                            "delivery_method": "window",
-                        },
-                    ).case
-                    for action in ("pass_formal_review", "check_identity"):
-                        services.perform(number=case.number, action=action, actor=clerk)
-                    began = time.monotonic()
-                    services.perform(number=case.number, action="transfer", actor=clerk)
-                    took.append((time.monotonic() - began) * 1000)
-                return took
-
-            up = timed_transfers(20)
+            up = [transfer_one()[1] for _ in range(20)]
             broker.stop()
-            down = timed_transfers(20)
+            down = [transfer_one()[1] for _ in range(20)]
             pending = HandoffMessage.objects.filter(status="pending").count()
             broker.start()
     finally:

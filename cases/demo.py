@@ -130,72 +130,43 @@ def create_demo_cases() -> int:
             services.perform(number=case.number, action=action, actor=actor(user), data=data)
         return Case.objects.get(pk=case.pk)
 
+    chengdu = office["demo-sc-jinjiang-mps"]
+
+    def file_proxy():
+        return file(
+            "demo_clerk", "proxy", "KS-2-002", WALK_IN, handling_office=chengdu, delivery_method="window"
+        )
+
+    at_window = [("demo_clerk", "pass_formal_review", {}), ("demo_clerk", "check_identity", {})]
+    transferred = [*at_window, ("demo_clerk", "transfer", {})]
+    in_review = [
+        *transferred,
+        ("demo_officer", "sign_for", {}),
+        ("demo_officer", "accept", {}),
+        ("demo_officer", "start_review", {}),
+    ]
+
     # 全程网办, waiting to be accepted in 成都.
-    file("demo_applicant", "online", "KS-2-001", PERSON, handling_office=office["demo-sc-jinjiang-mps"])
+    file("demo_applicant", "online", "KS-2-001", PERSON, handling_office=chengdu)
     # 全程网办, in review and overdue.
-    overdue = file(
-        "demo_applicant", "online", "KS-2-001", PERSON, handling_office=office["demo-sc-jinjiang-mps"]
-    )
+    overdue = file("demo_applicant", "online", "KS-2-001", PERSON, handling_office=chengdu)
     overdue = run(overdue, ("demo_officer", "accept", {}), ("demo_officer", "start_review", {}))
     _move_clock(overdue, working_days_ago=22)
     # 异地代收代办: transferred from 深圳 to 成都, to be signed for; the originals are in the post.
-    proxy = file(
-        "demo_clerk",
-        "proxy",
-        "KS-2-002",
-        WALK_IN,
-        handling_office=office["demo-sc-jinjiang-mps"],
-        delivery_method="window",
-    )
     run(
-        proxy,
-        ("demo_clerk", "pass_formal_review", {}),
-        ("demo_clerk", "check_identity", {}),
-        ("demo_clerk", "transfer", {}),
+        file_proxy(),
+        *transferred,
         ("demo_clerk", "ship_materials", {"carrier": "EMS", "tracking_number": "EMS1000000001CN"}),
     )
     # 异地代收代办: accepted in 成都, in review, near its promised date.
-    near = file(
-        "demo_clerk",
-        "proxy",
-        "KS-2-002",
-        WALK_IN,
-        handling_office=office["demo-sc-jinjiang-mps"],
-        delivery_method="window",
-    )
-    near = run(
-        near,
-        ("demo_clerk", "pass_formal_review", {}),
-        ("demo_clerk", "check_identity", {}),
-        ("demo_clerk", "transfer", {}),
-        ("demo_officer", "sign_for", {}),
-        ("demo_officer", "accept", {}),
-        ("demo_officer", "start_review", {}),
-    )
-    _move_clock(near, working_days_ago=18)
+    _move_clock(run(file_proxy(), *in_review), working_days_ago=18)
     # 异地代收代办: concluded, the result picked up at the 深圳 window.
-    done = file(
-        "demo_clerk",
-        "proxy",
-        "KS-2-002",
-        WALK_IN,
-        handling_office=office["demo-sc-jinjiang-mps"],
-        delivery_method="window",
-    )
+    shipped = {"carrier": "EMS", "tracking_number": "EMS1000000002CN", "ship_to": "window"}
     run(
-        done,
-        ("demo_clerk", "pass_formal_review", {}),
-        ("demo_clerk", "check_identity", {}),
-        ("demo_clerk", "transfer", {}),
-        ("demo_officer", "sign_for", {}),
-        ("demo_officer", "accept", {}),
-        ("demo_officer", "start_review", {}),
+        file_proxy(),
+        *in_review,
         ("demo_officer", "approve", {}),
-        (
-            "demo_officer",
-            "ship_result",
-            {"carrier": "EMS", "tracking_number": "EMS1000000002CN", "ship_to": "window"},
-        ),
+        ("demo_officer", "ship_result", shipped),
         ("demo_clerk", "receive_result", {}),
         ("demo_clerk", "record_pickup", {}),
     )
@@ -213,16 +184,7 @@ def create_demo_cases() -> int:
     )
     run(joint, ("demo_officer_sz", "accept", {}))
     # 异地代收代办: a transfer whose handoff failed and waits for a supervisor to resend it.
-    failed = file(
-        "demo_clerk",
-        "proxy",
-        "KS-2-002",
-        WALK_IN,
-        handling_office=office["demo-sc-jinjiang-mps"],
-        delivery_method="window",
-    )
-    failed = run(failed, ("demo_clerk", "pass_formal_review", {}), ("demo_clerk", "check_identity", {}))
-    _fail_next_transfer(failed, actor("demo_clerk"))
+    _fail_next_transfer(run(file_proxy(), *at_window), actor("demo_clerk"))
     return 7
 
 

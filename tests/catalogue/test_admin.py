@@ -48,6 +48,18 @@ def confirm_import(admin_client, preview):
     return admin_client.post("/admin/catalogue/serviceitem/process_import/", data)
 
 
+def change_form_data(page) -> dict:
+    """What the browser would post back from an admin change page, inlines included."""
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
+        for sub in inline.formset.forms:
+            data.update({sub.add_prefix(k): sub[k].value() for k in sub.fields if sub[k].value() is not None})
+    return data
+
+
 def test_the_admin_is_in_chinese(admin_client):
     page = admin_client.get("/admin/catalogue/serviceitem/").content.decode()
     assert "事项" in page and "跨省通办" in page
@@ -57,13 +69,7 @@ def test_an_admin_edits_an_item_and_sees_who_changed_what(admin_client, admin_us
     item = ServiceItem.objects.get(code="KS-1-005")
     page = admin_client.get(f"/admin/catalogue/serviceitem/{item.pk}/change/")
     assert page.status_code == 200
-    form = page.context["adminform"].form
-    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    for inline in page.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
-        for sub in inline.formset.forms:
-            data.update({sub.add_prefix(k): sub[k].value() for k in sub.fields if sub[k].value() is not None})
+    data = change_form_data(page)
     data.update({"fees": "不收费", "statutory_days": "15", "promised_days": "10"})
     response = admin_client.post(f"/admin/catalogue/serviceitem/{item.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
@@ -79,13 +85,7 @@ def test_an_admin_edits_an_item_and_sees_who_changed_what(admin_client, admin_us
 def test_the_admin_refuses_a_promised_limit_above_the_statutory_one(admin_client):
     item = ServiceItem.objects.get(code="KS-1-005")
     page = admin_client.get(f"/admin/catalogue/serviceitem/{item.pk}/change/")
-    form = page.context["adminform"].form
-    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    for inline in page.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
-        for sub in inline.formset.forms:
-            data.update({sub.add_prefix(k): sub[k].value() for k in sub.fields if sub[k].value() is not None})
+    data = change_form_data(page)
     data.update({"statutory_days": "5", "promised_days": "8"})
     response = admin_client.post(f"/admin/catalogue/serviceitem/{item.pk}/change/", data)
     assert response.status_code == 200
