@@ -123,6 +123,9 @@ class Applicant(models.Model):
         return self.name
 
 
+OPEN_CASE = ~Q(status__in=["concluded", "refused", "withdrawn"])  # workflows.FINAL_STATUSES
+
+
 class Case(models.Model):
     """One application (办件). `number` never changes; `version` goes up with every action."""
 
@@ -180,9 +183,11 @@ class Case(models.Model):
         ordering = ["-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        # Staff lists and inboxes look at open cases of one office, newest first: partial indexes
+        # on the open statuses keep them small (LESSONS.md: 31 ms → 0.35 ms on 1 M rows).
         indexes = [
-            models.Index(fields=["receiving_office", "-id"], name="case_receiving_recent"),
-            models.Index(fields=["handling_office", "-id"], name="case_handling_recent"),
+            models.Index(fields=["receiving_office", "-id"], name="case_receiving_open", condition=OPEN_CASE),
+            models.Index(fields=["handling_office", "-id"], name="case_handling_open", condition=OPEN_CASE),
             models.Index(fields=["status", "promised_due"], name="case_status_due"),
         ]
 

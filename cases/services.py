@@ -304,8 +304,13 @@ def _perform(number, action, actor, data, idempotency_key, expected_version) -> 
         case.status = target
     _save_versioned(case)
     note = data.get("reason") or data.get("missing") or data.get("opinion") or data.get("note", "")
-    _record(case, action, before, target, actor, leg=leg, note=note, idempotency_key=idempotency_key)
+    event = _record(case, action, before, target, actor, leg=leg, note=note, idempotency_key=idempotency_key)
     _send(step, case, actor, leg)
+    if not leg and target != before and case.applicant.user_id and not owner:
+        # The applicant hears of every change of their case's status (专属空间 messages).
+        handoffs.notify_users(
+            [case.applicant.user_id], case=case, kind=f"status_{target}", key=f"event:{event.pk}"
+        )
     if actor.office_id:  # what arrived for this office about this case has now been dealt with
         InboxEntry.objects.filter(case=case, office_id=actor.office_id, done_at__isnull=True).update(
             done_at=now

@@ -83,6 +83,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # lockouts are still logged as warnings
 
 ROOT_URLCONF = "kuasheng.urls"
 WSGI_APPLICATION = "kuasheng.wsgi.application"
@@ -171,9 +172,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "celery.app.trace": {
-            "level": os.environ.get("TASK_LOG_LEVEL", "WARNING")
-        },  # one line per task otherwise
+        # INFO logs one line per task.
+        "celery.app.trace": {"level": os.environ.get("TASK_LOG_LEVEL", "WARNING")},
     },
 }
 

@@ -83,3 +83,14 @@ def test_a_refusal_needs_a_reason_and_ends_the_case(applicant, handling_officer,
     )
     assert reply.json()["status"] == "refused"
     assert reply.json()["decision_note"] == "不属于本机关管辖"
+
+
+def test_the_applicant_is_notified_of_each_status_change(applicant, handling_officer, offices):
+    me = client_for(applicant)
+    number = me.post("/api/v1/cases/", case_payload("online", offices), format="json").json()["number"]
+    officer = client_for(handling_officer)
+    officer.post(f"/api/v1/cases/{number}/actions/request_correction/", {"missing": "户口簿"}, format="json")
+    me.post(f"/api/v1/cases/{number}/actions/resubmit/", {}, format="json")  # their own action: no note
+    officer.post(f"/api/v1/cases/{number}/actions/accept/", {}, format="json")
+    kinds = [n["kind"] for n in me.get("/api/v1/notifications/").json()["results"]]
+    assert kinds == ["status_accepted", "status_correction_requested"]
