@@ -60,7 +60,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from django.contrib.auth import get_user_model
 
-    from cases import demo, selectors, services
+    from cases import demo, registration, selectors, services
     from cases.models import HandoffMessage, Office
     from catalogue import reference
     from tests.cases.workers import RedisServer, Worker, app_publishing_to, wait_for
@@ -82,7 +82,7 @@ def main() -> None:
             "handling_office": handling,
             "delivery_method": "window",
         }
-        case = services.register_case(actor=clerk, data=data).case
+        case = registration.register_case(actor=clerk, data=data).case
         for action in ("pass_formal_review", "check_identity"):
             services.perform(number=case.number, action=action, actor=clerk)
         began = time.monotonic()

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import handoffs, roles, selectors, services, workflows
+from . import handoffs, registration, roles, selectors, services, workflows
 from .deadlines import local_date
 from .filters import CaseFilter
 from .models import Case, Material, Notification, Office
@@ -166,7 +166,7 @@ class CaseViewSet(
     def create(self, request, *args, **kwargs):
         form = CaseCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        outcome = services.register_case(
+        outcome = registration.register_case(
             actor=self.actor, data=form.validated_data, idempotency_key=idempotency_key(request)
         )
         return self.detail_response(outcome.case.number, status.HTTP_200_OK if outcome.replayed else 201)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from catalogue.models import Department, ServiceItem
 
-from . import roles, selectors, services
+from . import registration, roles, selectors, services
 from .calendar import Calendar
 from .deadlines import local_date
 from .models import Case, HandoffMessage, InboxEntry, Notification, Office, StaffProfile
@@ -123,7 +123,7 @@ def create_demo_cases() -> int:
     def file(user, mode, item, applicant, **offices_and_more):
         data = {"item": items[item], "mode": mode, "applicant": dict(applicant), **offices_and_more}
         data.setdefault("delivery_method", "online")
-        return services.register_case(actor=actor(user), data=data).case
+        return registration.register_case(actor=actor(user), data=data).case
 
     def run(case, *steps):
         for user, action, data in steps:

@@ -2,7 +2,7 @@
 
 from django.test import TestCase
 
-from cases import selectors, services
+from cases import registration, selectors, services
 from cases.models import Case
 from catalogue.models import ServiceItem
 
@@ -72,7 +72,9 @@ def register(actor_user, mode: str, offices: dict, **extra) -> Case:
     form = CaseCreateSerializer(data=case_payload(mode, offices, **extra))
     form.is_valid(raise_exception=True)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return services.register_case(actor=selectors.actor_for(actor_user), data=form.validated_data).case
+        return registration.register_case(
+            actor=selectors.actor_for(actor_user), data=form.validated_data
+        ).case
 
 
 def act(user, case: Case, action: str, **data) -> Case:

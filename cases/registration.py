@@ -1,0 +1,180 @@
+"""Registering a case in one call: applicant, item, mode, offices, cooperating regions, materials."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalogue.models import ServiceItem
+
+from . import deadlines, roles, workflows
+from .models import MODE_LETTERS, Applicant, Case, CaseEvent, CaseNumberSequence, Leg, Material
+from .selectors import Actor
+from .services import Outcome, record_event, send_messages
+
+
+def allocate_number(region_code: str, mode: str, today) -> str:
+    """The next case number: receiving region, date, mode letter, 5-digit sequence of the region and day.
+
+    e.g. 440305-20261127-P-00001. Printed on receipts; it never changes.
+    """
+    sequence, _created = CaseNumberSequence.objects.select_for_update().get_or_create(
+        region_code=region_code, day=today
+    )
+    CaseNumberSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
+    sequence.refresh_from_db(fields=["last"])
+    return f"{region_code}-{today:%Y%m%d}-{MODE_LETTERS[mode]}-{sequence.last:05d}"
+
+
+@transaction.atomic
+def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Outcome:
+    """File a new case in one call: applicant, item, mode, offices, cooperating regions, materials.
+
+    `data` has been parsed by the API or form; this checks what depends on the caller and the
+    item, raises ValidationError (field → message) and writes nothing on any error.
+    """
+    user = actor.user
+    # One registration at a time per account, so a retried request cannot file the case twice.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    if idempotency_key:
+        earlier = (
+            CaseEvent.objects.filter(
+                actor=user, idempotency_key=idempotency_key, action__in=workflows.INITIAL_ACTIONS
+            )
+            .select_related("case")
+            .first()
+        )
+        if earlier:
+            return Outcome(earlier.case, replayed=True)
+
+    item: ServiceItem = data["item"]
+    mode = data["mode"]
+    errors = {}
+    if item.status != ServiceItem.Status.PUBLISHED:
+        errors["item"] = _("This item is not open for applications.")
+    elif mode not in item.modes:
+        errors["mode"] = _("This item supports %(modes)s only.") % {"modes": ", ".join(item.modes)}
+    receiving, handling, initial = _offices_and_step(actor, mode, data, errors)
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    applicant = Applicant.objects.create(
+        **data["applicant"], user=user if initial.roles == (roles.APPLICANT,) else None
+    )
+    version = item.history.order_by("-history_date", "-history_id").first()
+    case = Case.objects.create(
+        number=allocate_number(receiving.region_id, mode, deadlines.local_date(now)),
+        item=item,
+        item_version=version,
+        mode=mode,
+        applicant=applicant,
+        submitted_by=user,
+        receiving_office=receiving,
+        handling_office=handling,
+        status=initial.target,
+        delivery_method=data["delivery_method"],
+        delivery_address=data.get("delivery_address", ""),
+    )
+    for position, plan in enumerate(data.get("cooperating", []), start=1):
+        Leg.objects.create(
+            case=case,
+            office=plan["office"],
+            position=position,
+            required=plan.get("required", True),
+            status="planned",
+        )
+    legs = {leg.office_id: leg for leg in case.legs.all()}
+    for plan in data.get("cooperating", []):
+        if plan.get("after"):
+            Leg.objects.filter(pk=legs[plan["office"].pk].pk).update(depends_on=legs[plan["after"].pk])
+    for entry in data.get("materials", []):
+        Material.objects.create(case=case, uploaded_by=user, **entry)
+    record_event(
+        case,
+        initial.action,
+        "",
+        case.status,
+        actor,
+        note=data.get("note", ""),
+        idempotency_key=idempotency_key,
+    )
+    send_messages(initial, case, actor, leg=None)
+    return Outcome(case)
+
+
+def _offices_and_step(actor: Actor, mode: str, data: dict, errors: dict):
+    receiving, handling = data.get("receiving_office"), data.get("handling_office")
+    is_staff = actor.role in (roles.WINDOW_CLERK, roles.HANDLING_OFFICER)
+    action = "register" if is_staff else "submit"
+    steps = [step for step in workflows.TABLES[mode] if step.action == action]
+    if not steps or actor.role not in steps[0].roles:
+        errors["mode"] = _("You cannot file a case in this mode: %(who)s.") % {
+            "who": _("online cases are filed by applicants, proxy cases by window clerks")
+        }
+        return receiving, handling, None
+    step = steps[0]
+    if is_staff:
+        if receiving and receiving.pk != actor.office_id:
+            errors["receiving_office"] = _("Staff register cases at their own office.")
+        receiving = actor.office
+    if mode == "online":
+        receiving = handling
+    if mode == "joint":
+        handling = receiving
+        _check_cooperation(receiving, data.get("cooperating", []), errors)
+    for field, office in (("receiving_office", receiving), ("handling_office", handling)):
+        if office is None:
+            errors.setdefault(field, _("Choose an office."))
+    if mode == "proxy" and receiving and handling:
+        if receiving.kind != "hall":
+            errors["receiving_office"] = _("Paper is received at a service hall's window.")
+        if handling.kind != "department":
+            errors["handling_office"] = _(
+                "Choose the handling department in the region where the records are."
+            )
+        if receiving.region_id == handling.region_id:
+            errors["handling_office"] = _("Proxy receipt is for a handling office in another region.")
+    if mode == "online" and handling and handling.kind != "department":
+        errors["handling_office"] = _("Choose the handling department in the region where the records are.")
+    deciding = receiving if mode == "joint" else handling
+    field = "receiving_office" if mode == "joint" else "handling_office"
+    if deciding and deciding.department_id and field not in errors:
+        lines = {
+            data["item"].lead_department_id,
+            *data["item"].cooperations.values_list("department_id", flat=True),
+        }
+        if deciding.department_id not in lines:
+            errors[field] = _("This office does not handle this item (its department line is %(line)s).") % {
+                "line": deciding.department.name
+            }
+    if mode == "joint" and receiving and receiving.kind != "department":
+        errors["receiving_office"] = _(
+            "A joint case is received by a handling department of the accepting region."
+        )
+    if data["delivery_method"] == "post" and not data.get("delivery_address"):
+        errors["delivery_address"] = _("Give the address the result is posted to.")
+    if data["delivery_method"] == "window" and mode == "online":
+        errors["delivery_method"] = _("An online case is delivered online or by post.")
+    return receiving, handling, step
+
+
+def _check_cooperation(receiving, plans: list[dict], errors: dict) -> None:
+    offices = [plan["office"] for plan in plans]
+    if not plans:
+        errors["cooperating"] = _("Name at least one cooperating region's office.")
+    elif len({o.pk for o in offices}) != len(offices) or (
+        receiving and receiving.pk in {o.pk for o in offices}
+    ):
+        errors["cooperating"] = _("Each cooperating office once, and not the receiving office itself.")
+    elif any(o.kind != "department" for o in offices):
+        errors["cooperating"] = _("Cooperating offices are handling departments.")
+    else:
+        earlier = set()
+        for plan in plans:
+            if plan.get("after") and plan["after"].pk not in earlier:
+                errors["cooperating"] = _("A region can only wait for a region listed before it.")
+                break
+            earlier.add(plan["office"].pk)
