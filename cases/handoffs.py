@@ -48,7 +48,8 @@ def publish(message_id) -> bool:
     """
     from .tasks import deliver_handoff
 
-    HandoffMessage.objects.filter(pk=message_id, status=Status.PENDING).update(
+    # Pending (new, or waiting after a broker error) or sent long ago and never delivered.
+    HandoffMessage.objects.filter(pk=message_id, status__in=[Status.PENDING, Status.SENT]).update(
         status=Status.SENT, sent_at=timezone.now()
     )
     try:
@@ -199,7 +200,6 @@ def relay_waiting(limit: int = 200) -> int:
         )
     published = 0
     for message_id in ids:
-        HandoffMessage.objects.filter(pk=message_id, status=Status.SENT).update(status=Status.PENDING)
         if not publish(message_id):
             HandoffMessage.objects.filter(pk__in=ids, status=Status.PENDING).update(available_at=now)
             break

@@ -242,7 +242,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
         return {"code": case.item.code, "name": case.item.name}
 
     def get_status_label(self, case) -> str:
-        return str(workflows.STATUS_LABELS.get(case.status, case.status))
+        return workflows.status_label(case.status)
 
     def get_applicant_name(self, case) -> str:
         name = case.applicant.name
@@ -333,7 +333,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
     def get_action_label(self, event) -> str:
-        return str(workflows.ACTION_LABELS.get(event.action, event.action))
+        return workflows.action_label(event.action)
 
     def to_representation(self, event):
         data = super().to_representation(event)
@@ -461,13 +461,13 @@ class TrackSerializer(serializers.ModelSerializer):
         ]
 
     def get_status_label(self, case) -> str:
-        return str(workflows.STATUS_LABELS.get(case.status, case.status))
+        return workflows.status_label(case.status)
 
     def get_timeline(self, case) -> list[dict]:
         return [
             {
                 "action": e.action,
-                "action_label": str(workflows.ACTION_LABELS.get(e.action, e.action)),
+                "action_label": workflows.action_label(e.action),
                 "to_status": e.to_status,
                 "office": e.office_name,
                 "region": e.region_name,

@@ -351,6 +351,14 @@ ACTION_LABELS = {
 }
 
 
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
 class InvalidTransition(Exception):
     """The action is not possible from the current status (HTTP 409)."""
 

@@ -68,10 +68,6 @@ class Region(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    @property
-    def is_current(self) -> bool:
-        return self.valid_until is None
-
 
 class Department(models.Model):
     """A national body named in the list, e.g. 人力资源社会保障部 (its normalised short name)."""
@@ -266,9 +262,6 @@ class ServiceItem(models.Model):
 
 def item_code(batch: int, seq: int) -> str:
     return f"KS-{batch}-{seq:03d}"
-
-
-MODES = ("online", "proxy", "joint")
 
 
 class ItemCooperation(models.Model):

@@ -1,6 +1,5 @@
 """Writes to the catalogue that staff make through the API (the admin uses Django's own forms)."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import ServiceItem
@@ -32,6 +31,3 @@ def update_item(*, code: str, data: dict, actor) -> ServiceItem:
     item._history_user = actor
     item.save()
     return item
-
-
-__all__ = ["update_item", "ValidationError"]
