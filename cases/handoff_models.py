@@ -49,6 +49,8 @@ class HandoffMessage(models.Model):
                 condition=Q(status__in=["pending", "sent"]),
             ),
             models.Index(fields=["status", "created_at"], name="handoff_status"),
+            # Visibility: an office sees a case once a message about it was sent to the office.
+            models.Index(fields=["to_office", "case"], name="handoff_to_office_case"),
         ]
 
     def __str__(self) -> str:

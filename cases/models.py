@@ -88,6 +88,38 @@ class IdType(models.TextChoices):
     USCC = "uscc", _("Unified social credit code (统一社会信用代码)")
 
 
+class ApplicantProfile(models.Model):
+    """An applicant account's verified identity. Online cases are filed in this name, or as its agent.
+
+    A person gives a real name and an identity document; an organisation its name, its unified
+    social credit code and the person acting for it (经办人).
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Person")
+        ORGANISATION = "organisation", _("Organisation")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applicant_profile"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices)
+    id_number = models.CharField(_("ID number"), max_length=18)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    contact_name = models.CharField(_("person acting for the organisation"), max_length=100, blank=True)
+    contact_id_type = models.CharField(_("their ID type"), max_length=20, choices=IdType.choices, blank=True)
+    contact_id_number = models.CharField(_("their ID number"), max_length=18, blank=True)
+    verified_at = models.DateTimeField(_("identity checked at"))
+
+    class Meta:
+        verbose_name = _("applicant account")
+        verbose_name_plural = _("applicant accounts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Applicant(models.Model):
     """Who a case is for, as given when it was filed (one row per case: never shared or overwritten)."""
 
@@ -114,6 +146,15 @@ class Applicant(models.Model):
     agent_id_type = models.CharField(_("agent's ID type"), max_length=20, choices=IdType.choices, blank=True)
     agent_id_number = models.CharField(_("agent's ID number"), max_length=18, blank=True)
     mandate = models.CharField(_("mandate"), max_length=300, blank=True)
+    # An applicant account filing online for someone else: its mandate must be uploaded before acceptance.
+    agent_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent's account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("applicant")
@@ -254,6 +295,13 @@ class Material(models.Model):
         related_name="+",
         verbose_name=_("requirement"),
     )
+
+    class Kind(models.TextChoices):
+        MATERIAL = "material", _("Application material")
+        MANDATE = "mandate", _("Mandate (授权委托书)")
+        RESULT = "result", _("Result (办理结果)")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MATERIAL)
     name = models.CharField(_("name"), max_length=200)
     file = models.FileField(_("file"), upload_to=material_path, blank=True)
     size = models.PositiveIntegerField(_("size in bytes"), default=0)
@@ -336,10 +384,11 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         constraints = [
+            # A key is one caller's: another user's request with the same key is a request of its own.
             models.UniqueConstraint(
-                fields=["case", "idempotency_key"],
+                fields=["case", "actor", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
-                name="event_unique_request",
+                name="event_unique_request_of_user",
             )
         ]
 
@@ -407,15 +456,69 @@ class Holiday(models.Model):
         return f"{self.date} {self.name}"
 
 
+class HolidayYear(models.Model):
+    """A year whose official schedule (holidays and 调休) admins entered in full as `Holiday` rows.
+
+    For a complete year working days come from those rows and weekends alone, with no estimate.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    complete = models.BooleanField(
+        _("schedule complete"),
+        default=False,
+        help_text=_("Ticked when every holiday and make-up workday of the year is entered."),
+    )
+    source = models.CharField(
+        _("source"), max_length=200, blank=True, help_text=_("The State Council notice it was entered from.")
+    )
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("holiday schedule of a year")
+        verbose_name_plural = _("holiday schedules of years")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class RevealRecord(models.Model):
+    """Audit: a member of staff revealed a case's personal data in full (查看完整信息).
+
+    Names and numbers are copied in, so a record survives what it describes.
+    """
+
+    case = models.ForeignKey(Case, null=True, on_delete=models.SET_NULL, related_name="reveals")
+    case_number = models.CharField(_("case number"), max_length=32)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(_("by"), max_length=150)
+    role = models.CharField(_("role"), max_length=20)
+    office = models.ForeignKey(Office, null=True, on_delete=models.SET_NULL, related_name="+")
+    office_name = models.CharField(_("office"), max_length=120, blank=True)
+    region_code = models.CharField(_("region code"), max_length=6, blank=True)
+    what = models.CharField(_("what"), max_length=240)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("reveal of personal data")
+        verbose_name_plural = _("reveals of personal data")
+        indexes = [models.Index(fields=["region_code", "-id"], name="reveal_region")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.case_number} {self.what}"
+
+
 from .handoff_models import HandoffMessage, InboxEntry, Notification  # noqa: E402  (one models module for Django)
 
 __all__ = [
     "Applicant",
+    "ApplicantProfile",
     "Case",
     "CaseEvent",
     "CaseNumberSequence",
     "HandoffMessage",
     "Holiday",
+    "HolidayYear",
     "IdType",
     "InboxEntry",
     "Leg",
@@ -423,6 +526,7 @@ __all__ = [
     "Mode",
     "Notification",
     "Office",
+    "RevealRecord",
     "Shipment",
     "StaffProfile",
     "Suspension",
