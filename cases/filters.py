@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.filters import StrictBooleanFilter
+
 from . import selectors, workflows
 from .deadlines import local_date
 from .models import Case, Mode
@@ -20,11 +22,11 @@ class CaseFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(
         method="filter_region",
         label=_("Region code (province, prefecture or county)"),
-        validators=[RegexValidator(r"^\d{6}$", _("A region code has six digits."))],
+        validators=[RegexValidator(r"^[0-9]{6}$", _("A region code has six digits."))],
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Past the promised due date"))
-    due_soon = django_filters.BooleanFilter(method="filter_due_soon", label=_("Near the promised due date"))
-    sign_overdue = django_filters.BooleanFilter(
+    overdue = StrictBooleanFilter(method="filter_overdue", label=_("Past the promised due date"))
+    due_soon = StrictBooleanFilter(method="filter_due_soon", label=_("Near the promised due date"))
+    sign_overdue = StrictBooleanFilter(
         method="filter_sign_overdue", label=_("A transfer or leg not signed for in time")
     )
 

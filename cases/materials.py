@@ -30,6 +30,22 @@ def sniff(upload) -> str:
     )
 
 
+def name_from_file(file_name: str) -> str:
+    """A material's default name: its file's, cut short to fit with an ellipsis, the extension kept.
+
+    Real file names are long (a 240-character Chinese one is no rarity); they are shortened, not
+    refused. The stored file has a short random name of its own (models.material_path).
+    """
+    limit = Material._meta.get_field("name").max_length
+    if len(file_name) <= limit:
+        return file_name
+    stem, dot, extension = file_name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, extension = file_name, ""
+    tail = f"….{extension}" if extension else "…"
+    return stem[: limit - len(tail)] + tail
+
+
 def attach(*, case, actor, data: dict) -> Material:
     """Record a material: an uploaded file, or (staff only) a paper original seen at the window."""
     upload = data.get("file")
@@ -38,7 +54,8 @@ def attach(*, case, actor, data: dict) -> Material:
         raise ValidationError({"file": _("Choose a file to upload.")})
     material = Material(
         case=case,
-        name=data.get("name") or (upload.name if upload else ""),
+        kind=data.get("kind") or Material.Kind.MATERIAL,
+        name=data.get("name") or (name_from_file(upload.name) if upload else ""),
         requirement=data.get("requirement"),
         original_on_paper=bool(data.get("original_on_paper")) and not is_applicant,
         # Applicants' uploads are D; staff say what they saw (A–C), scans by default C.

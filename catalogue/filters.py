@@ -5,6 +5,7 @@ an empty list that looks like an answer.
 """
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +13,27 @@ from drf_spectacular.utils import extend_schema_field
 
 from . import selectors
 from .models import Department, Region, ServiceItem
+
+
+class StrictBooleanField(forms.Field):
+    """true/false or 1/0; anything else is an error, not "no filter" (as Django's NullBooleanField has it)."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": _("Use true or false (or 1 and 0).")}
+
+    def to_python(self, value):
+        text = str(value).strip().lower() if value is not None else ""
+        if text == "":
+            return None
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -74,9 +96,7 @@ class RegionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         field_name="name", lookup_expr="contains", label=_("Name contains"), max_length=50
     )
-    current = django_filters.BooleanFilter(
-        field_name="valid_until", lookup_expr="isnull", label=_("Still valid")
-    )
+    current = StrictBooleanFilter(field_name="valid_until", lookup_expr="isnull", label=_("Still valid"))
 
     class Meta:
         model = Region

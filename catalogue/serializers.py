@@ -112,7 +112,7 @@ class RegionRefSerializer(serializers.ModelSerializer):
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = RegionRefSerializer(read_only=True)
+    parent = RegionRefSerializer(read_only=True, allow_null=True)  # null for a province
     source = serializers.CharField(source="dataset.source", read_only=True)
     data_date = serializers.CharField(source="dataset.data_date", read_only=True)
 

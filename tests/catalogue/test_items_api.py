@@ -1,7 +1,9 @@
 import pytest
+from django.contrib.auth.models import Permission
 
 from catalogue.models import ServiceItem
 from tests.builders import set_status
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -119,12 +121,34 @@ def test_the_guide_has_materials_and_limits(api):
     assert item["delivery_options"] == ["online"]
 
 
-def test_writes_need_staff(api, applicant):
-    assert api.patch("/api/v1/items/KS-1-001/", {"fees": "不收费"}, format="json").status_code == 403
+def test_an_anonymous_change_is_asked_for_credentials(api):
+    response = api.patch("/api/v1/items/KS-1-001/", {"fees": "不收费"}, format="json")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert ServiceItem.objects.get(code="KS-1-001").fees == ""
+
+
+def test_an_applicant_cannot_change_an_item(api, applicant):
     api.force_authenticate(applicant)
     assert api.patch("/api/v1/items/KS-1-001/", {"fees": "不收费"}, format="json").status_code == 403
     assert api.post("/api/v1/items/", {}, format="json").status_code in (403, 405)
     assert ServiceItem.objects.get(code="KS-1-001").fees == ""
+
+
+def test_a_staff_account_without_permissions_cannot_unpublish_an_item(api):
+    api.force_authenticate(make_user("bare_staff", is_staff=True))
+    response = api.patch("/api/v1/items/KS-1-001/", {"status": "retired"}, format="json")
+    assert response.status_code == 403
+    assert ServiceItem.objects.get(code="KS-1-001").status == ServiceItem.Status.PUBLISHED
+
+
+def test_the_permission_to_change_items_is_enough_without_the_catalogue_admin_role(api):
+    editor = make_user("editor", is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="change_serviceitem"))
+    api.force_authenticate(editor)
+    response = api.patch("/api/v1/items/KS-1-001/", {"fees": "不收费"}, format="json")
+    assert response.status_code == 200, response.content
+    assert ServiceItem.objects.get(code="KS-1-001").fees == "不收费"
 
 
 def test_staff_change_an_item_and_the_history_records_who(admin_api, admin_user):
@@ -191,3 +215,34 @@ def test_a_filtered_list_for_staff_adds_only_the_filters_own_lookup(
     with django_assert_num_queries(6):  # + resolving the department code
         response = admin_api.get("/api/v1/items/", {"page_size": page_size, "department": "MPS"})
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"page": 0}, "page"),
+        ({"page": "abc"}, "page"),
+        ({"page": "²"}, "page"),
+        ({"page": 8}, "page"),  # 140 items, 20 a page: the last is 7
+        ({"page": "9" * 5000}, "page"),
+        ({"page_size": "²"}, "page_size"),
+        ({"page_size": "9" * 5000}, "page_size"),
+    ],
+)
+def test_a_page_that_is_not_there_is_a_400_naming_the_parameter(api, params, field):
+    response = api.get("/api/v1/items/", params)
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+@pytest.mark.parametrize("value", ["banana", "2", "yes"])
+def test_an_unreadable_boolean_filter_is_a_400_naming_it(api, value):
+    response = api.get("/api/v1/regions/", {"current": value})
+    assert response.status_code == 400 and "current" in response.json()
+
+
+def test_the_schema_says_pages_start_at_one(api):
+    operation = api.get("/api/schema/", {"format": "json"}).json()["paths"]["/api/v1/items/"]["get"]
+    schemas = {parameter["name"]: parameter["schema"] for parameter in operation["parameters"]}
+    assert schemas["page"]["minimum"] == 1
+    assert (schemas["page_size"]["minimum"], schemas["page_size"]["maximum"]) == (1, 200)
