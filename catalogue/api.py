@@ -1,4 +1,4 @@
-"""REST API of the catalogue: items, departments, regions (read for all, item changes for staff)."""
+"""REST API of the catalogue: items, departments, regions (read by all, items changed by catalogue admins)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import get_language
@@ -27,9 +27,11 @@ NOT_FOUND = OpenApiResponse(description=_("No such object, or not visible to the
 NOT_MODIFIED = OpenApiResponse(description=_("Not modified since the ETag given in If-None-Match."))
 
 
-class IsStaffOrReadOnly(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return request.method in permissions.SAFE_METHODS or bool(request.user and request.user.is_staff)
+class MayChangeItemsOrReadOnly(permissions.DjangoModelPermissionsOrAnonReadOnly):
+    """Anyone reads; a change needs the permission the admin requires (catalogue.change_serviceitem).
+
+    Being staff is not enough: a staff account without permissions could otherwise unpublish an item.
+    """
 
 
 class ConditionalGetMixin:
@@ -61,12 +63,13 @@ class ConditionalGetMixin:
         responses={200: ItemGuideSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND},
     ),
     partial_update=extend_schema(
-        summary=_("Change an item's guide, modes or status (staff)"),
+        summary=_("Change an item's guide, modes or status (catalogue admins)"),
         request=ItemUpdateSerializer,
         responses={
             200: ItemGuideSerializer,
             400: BAD_REQUEST,
-            403: OpenApiResponse(description=_("Not staff.")),
+            401: OpenApiResponse(description=_("Log in or send a token.")),
+            403: OpenApiResponse(description=_("Needs the permission to change items.")),
             404: NOT_FOUND,
         },
     ),
@@ -76,7 +79,7 @@ class ItemViewSet(
 ):
     lookup_field = "code"
     lookup_value_regex = r"[A-Za-z0-9-]+"
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [MayChangeItemsOrReadOnly]
     filterset_class = ItemFilter
     http_method_names = ["get", "patch", "head", "options"]
 
@@ -102,7 +105,7 @@ class ItemViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         self.get_object()  # 404 before validating input of an invisible item
-        form = ItemUpdateSerializer(data=request.data)
+        form = ItemUpdateSerializer(data=request.data, partial=True)  # PATCH: only the fields sent
         form.is_valid(raise_exception=True)
         try:
             services.update_item(code=kwargs["code"], data=form.validated_data, actor=request.user)
