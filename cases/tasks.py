@@ -22,7 +22,11 @@ def deliver_handoff(message_id: str) -> bool:
 
 @shared_task(name="cases.relay_handoffs", ignore_result=True)
 def relay_handoffs() -> int:
-    """Publish outbox messages still waiting (broker was down, or a delivery was lost)."""
+    """Publish outbox messages still waiting (broker was away, or a delivery was lost), until none is due.
+
+    Queued by beat, by a worker each time it (re)connects to the broker, and by a web process
+    whose publishing works again after failures.
+    """
     return handoffs.relay_waiting()
 
 

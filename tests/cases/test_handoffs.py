@@ -4,12 +4,13 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from cases import handoffs
+from cases import handoffs, selectors, services
 from cases.models import HandoffMessage, InboxEntry, Notification
 from cases.tasks import deliver_handoff, relay_handoffs
 from tests.builders import act, register
@@ -84,6 +85,55 @@ def test_a_message_sent_but_never_delivered_is_sent_again(transferred, settings)
     )
     assert relay_handoffs() == 1
     assert HandoffMessage.objects.get(pk=message.pk).status == "delivered"
+
+
+def test_a_relay_leaves_a_new_message_to_the_publish_after_its_commit(window_clerk, offices):
+    case = register(window_clerk, "proxy", offices)
+    for action in ("pass_formal_review", "check_identity"):
+        case = act(window_clerk, case, action)
+    with TestCase.captureOnCommitCallbacks() as after_commit:
+        services.perform(number=case.number, action="transfer", actor=selectors.actor_for(window_clerk))
+    assert relay_handoffs() == 0  # committed, about to be published by its request: not twice
+    for callback in after_commit:
+        callback()
+    message = HandoffMessage.objects.get(case=case, kind="transfer")
+    assert message.status == "delivered"
+    assert InboxEntry.objects.filter(message=message).count() == 1
+
+
+def waiting_messages(case, office, count: int) -> list[HandoffMessage]:
+    """What requests leave pending while the broker is away."""
+    return HandoffMessage.objects.bulk_create(
+        HandoffMessage(kind="transfer", case=case, to_office=office, available_at=timezone.now())
+        for _ in range(count)
+    )
+
+
+def test_one_relay_run_publishes_every_waiting_message_however_many(transferred, offices):
+    waiting_messages(transferred, offices["dept_b"], 450)  # more than the old cap of 200 a run
+    assert relay_handoffs() == 450
+    assert not HandoffMessage.objects.exclude(status="delivered").exists()
+    assert InboxEntry.objects.count() == 451
+    assert relay_handoffs() == 0
+
+
+def test_a_relay_run_stops_when_its_time_is_spent_and_the_next_run_goes_on(transferred, offices, settings):
+    settings.HANDOFF_RELAY_SECONDS = 0  # spent after the first batch
+    waiting_messages(transferred, offices["dept_b"], handoffs.RELAY_BATCH + 50)
+    assert relay_handoffs() == handoffs.RELAY_BATCH
+    assert relay_handoffs() == 50
+
+
+def test_messages_claimed_by_a_relay_that_died_wait_for_the_lease_only(transferred, offices, settings):
+    waiting_messages(transferred, offices["dept_b"], 3)
+    claimed_at = timezone.now()
+    with time_machine.travel(claimed_at, tick=False):
+        assert len(handoffs._claim_batch(stale_before=None)) == 3  # then the relay's worker is killed
+    with time_machine.travel(claimed_at + timedelta(seconds=settings.HANDOFF_LEASE_SECONDS - 1), tick=False):
+        assert relay_handoffs() == 0
+    with time_machine.travel(claimed_at + timedelta(seconds=settings.HANDOFF_LEASE_SECONDS), tick=False):
+        assert relay_handoffs() == 3
+    assert InboxEntry.objects.filter(message__status="delivered").count() == 4
 
 
 def test_failures_back_off_then_fail_visibly_and_alert_supervisors_and_admins(

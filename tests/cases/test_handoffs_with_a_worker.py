@@ -7,9 +7,13 @@ both CI runs (on a SQLite file, or on PostgreSQL).
 """
 
 import os
+import time
+from datetime import timedelta
 
 import pytest
 import redis
+from django.db import transaction
+from django.utils import timezone
 
 from cases import handoffs
 from cases.models import HandoffMessage, InboxEntry
@@ -106,10 +110,12 @@ def test_with_redis_stopped_actions_succeed_and_every_message_is_delivered_once_
         waiting = list(HandoffMessage.objects.filter(case__in=cases[1:]))
         assert {m.status for m in waiting} == {"pending"} and len(waiting) == 4
 
-        broker.start()
-        assert handoffs.relay_waiting() == 4  # what beat's relay-handoffs entry runs every 30 s
+        broker.start()  # the worker reconnects and queues a relay run: nobody runs one by hand
         wait_for(
-            lambda: delivered(waiting), 60, "the waiting transfers to be delivered after Redis came back"
+            lambda: delivered(waiting),
+            60,
+            "the waiting transfers to be delivered after Redis came back",
+            log=tmp_path / "worker.log",
         )
         for message in [first, *waiting]:
             assert InboxEntry.objects.filter(message=message).count() == 1
@@ -130,6 +136,7 @@ def test_with_redis_stopped_actions_succeed_and_every_message_is_delivered_once_
 def test_messages_lost_with_a_killed_worker_and_a_restarted_redis_are_sent_again(
     reference_committed, offices, window_clerk, broker, worker, tmp_path, settings
 ):
+    settings.HANDOFF_LEASE_SECONDS = 0  # no lease left on the new rows when they count as lost
     with app_publishing_to(broker.url):
         cases = [ready_to_transfer(window_clerk, offices) for _ in range(3)]
         worker.kill()  # no acknowledgement will ever come from it
@@ -151,3 +158,33 @@ def test_messages_lost_with_a_killed_worker_and_a_restarted_redis_are_sent_again
         finally:
             replacement.stop()
     assert InboxEntry.objects.filter(message__in=sent).count() == 3
+
+
+def test_a_message_held_by_a_killed_worker_is_delivered_again_after_the_redelivery_delay(
+    reference_committed, offices, window_clerk, broker, worker, tmp_path, settings
+):
+    settings.HANDOFF_REDELIVER_AFTER_SECONDS = 2  # the default is 15 s; the rule is the same
+    with app_publishing_to(broker.url):
+        case = act(window_clerk, ready_to_transfer(window_clerk, offices), "transfer")
+        wait_for(lambda: delivered(case.handoffs.all()), what="the transfer", log=worker.log_path)
+        message = HandoffMessage.objects.create(
+            kind="signed", case=case, to_office=offices["hall_a"], available_at=timezone.now()
+        )
+        with transaction.atomic():
+            HandoffMessage.objects.select_for_update().get(pk=message.pk)  # its delivery waits on this
+            assert handoffs.publish(message.pk)
+            wait_for(lambda: worker.received("cases.deliver_handoff") == 2, what="the worker to take it")
+            worker.kill()  # acks late: taken, never acknowledged; Redis keeps it aside for an hour
+        sent_at = HandoffMessage.objects.get(pk=message.pk).sent_at
+
+        # Not sent again before the delay: a live worker holding it might still deliver it.
+        while timezone.now() < sent_at + timedelta(seconds=1.5):
+            assert handoffs.relay_waiting() == 0
+            time.sleep(0.1)
+        assert wait_for(handoffs.relay_waiting, 5, "the relay to send it again") == 1  # what beat runs
+        replacement = Worker(broker.url, tmp_path / "replacement.log").start()
+        try:
+            wait_for(lambda: delivered([message]), what="the redelivery", log=replacement.log_path)
+        finally:
+            replacement.stop()
+    assert InboxEntry.objects.filter(message=message).count() == 1

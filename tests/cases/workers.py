@@ -1,9 +1,12 @@
 """A real redis-server and a real Celery worker, started by a test on spare ports and stopped after it.
 
-The machine's own Redis is never touched: fault tests stop and restart the server they started.
+The machine's own Redis is never touched: fault tests stop, freeze, slow down or fill up the
+server they started, and nothing else.
 """
 
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -65,10 +68,34 @@ class RedisServer:
         return self
 
     def stop(self):
+        """Stop the server (a frozen one is resumed first, or it would not see the signal)."""
         if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
             self.process.terminate()
             self.process.wait(10)
         self.process = None
+
+    def freeze(self):
+        """SIGSTOP: connections are still accepted by the kernel, but nothing is answered."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.process.send_signal(signal.SIGCONT)
+
+    def refuse_writes(self):
+        """Answer every write with an OOM error, as a Redis at its memory limit does."""
+        self._client().config_set("maxmemory-policy", "noeviction")
+        self._client().config_set("maxmemory", 1)
+
+    def accept_writes(self):
+        self._client().config_set("maxmemory", 0)
+
+    def hold_writes(self, seconds: float):
+        """A slow broker: every write waits up to `seconds` (CLIENT PAUSE … WRITE), then runs."""
+        self._client().execute_command("CLIENT", "PAUSE", int(seconds * 1000), "WRITE")
+
+    def _client(self):
+        return redis.Redis(port=self.port, socket_timeout=5)
 
 
 def _pings(client) -> bool:
@@ -90,8 +117,10 @@ def database_url() -> str:
 
 
 class Worker:
-    def __init__(self, broker_url: str, log_path: Path):
-        self.broker_url, self.log_path = broker_url, log_path
+    """A Celery worker process (solo pool); with `beat`, it runs the beat schedule too (benchmarks)."""
+
+    def __init__(self, broker_url: str, log_path: Path, beat: bool = False, **env):
+        self.broker_url, self.log_path, self.beat, self.env = broker_url, log_path, beat, env
         self.process = None
 
     def start(self):
@@ -100,6 +129,7 @@ class Worker:
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": self.broker_url,
             "DJANGO_SETTINGS_MODULE": "kuasheng.settings",
+            **self.env,
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.log = open(self.log_path, "ab")
@@ -117,6 +147,7 @@ class Worker:
                 "--without-mingle",
                 "--without-heartbeat",
                 "--loglevel=INFO",
+                *(["--beat", f"--schedule={self.log_path}.beat"] if self.beat else []),
             ],
             cwd=ROOT,
             env=env,
@@ -125,6 +156,11 @@ class Worker:
         )
         wait_for(lambda: b"ready" in self.log_path.read_bytes(), 60, "the Celery worker to start")
         return self
+
+    def received(self, task: str) -> int:
+        """How many `task` messages this worker has taken from the broker so far (its log says)."""
+        pattern = rf"Task {re.escape(task)}\[[^\]]+\] received"
+        return len(re.findall(pattern, self.log_path.read_text(errors="replace")))
 
     def kill(self):
         if self.process and self.process.poll() is None:
