@@ -1,10 +1,11 @@
 """Official working days (工作日) with holidays and make-up workdays (调休).
 
-Sources, first that knows the day wins: rows admins entered (`Holiday`), then the
-`chinese-calendar` package (the State Council's schedule, 2004 up to its release year), then
-an estimate for later years: weekends and the public holidays the `holidays` package predicts,
-without 调休. An estimate never crashes a deadline: it is logged and reported to the caller,
-who says so on the case.
+Sources, first that knows the day wins: rows admins entered (`Holiday`); for a year admins
+marked complete (`HolidayYear`, entered in full from the State Council's notice), those rows and
+weekends alone; then the `chinese-calendar` package (the State Council's schedule, 2004 up to its
+release year); then an estimate for later years: weekends and the public holidays the `holidays`
+package predicts, without 调休. An estimate never crashes a deadline: it is logged and reported
+to the caller, who says so on the case.
 """
 
 import logging
@@ -33,18 +34,28 @@ class Calendar:
     """Working-day arithmetic over the days admins entered, loaded once per calculation."""
 
     overrides: dict[date, bool] = field(default_factory=dict)
+    complete_years: frozenset[int] = frozenset()
     estimated_years: set[int] = field(default_factory=set)
 
     @classmethod
     def load(cls, start: date, end: date) -> "Calendar":
-        from .models import Holiday
+        """The entered days and the complete years, for the whole years `start` to `end` (two queries).
 
-        rows = Holiday.objects.filter(date__range=(start, end)).values_list("date", "is_workday")
-        return cls(overrides=dict(rows))
+        Whole years: a complete year is answered from its rows alone, so all of them must be here.
+        A year after `end` counts as not complete (chinese-calendar, else the estimate with a note).
+        """
+        from .models import Holiday, HolidayYear
+
+        first, last = date(start.year, 1, 1), date(end.year, 12, 31)
+        rows = Holiday.objects.filter(date__range=(first, last)).values_list("date", "is_workday")
+        complete = HolidayYear.objects.filter(complete=True, year__range=(start.year, end.year))
+        return cls(overrides=dict(rows), complete_years=frozenset(complete.values_list("year", flat=True)))
 
     def is_workday(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
+        if day.year in self.complete_years:
+            return day.weekday() < 5  # every holiday and 调休 of the year is a row
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:

@@ -61,11 +61,17 @@ def stop_clock(case: Case, now: datetime) -> None:
     case.closed_at = now
 
 
-def sign_due_from(now: datetime) -> date:
+def sign_due_from(case: Case, now: datetime) -> date:
+    """The day a transfer or a leg of `case` must be signed for by (签收), counted from `now`.
+
+    If part of it was estimated the case says so: the note goes on `case` in memory, for the
+    caller to save with the case, as `start_clock` does.
+    """
     start = local_date(now)
-    return Calendar.load(start, start + timedelta(days=30)).add_working_days(
-        start, settings.SIGN_FOR_WORKING_DAYS
-    )
+    calendar = Calendar.load(start, start + timedelta(days=settings.SIGN_FOR_WORKING_DAYS * 3 + 30))
+    due = calendar.add_working_days(start, settings.SIGN_FOR_WORKING_DAYS)
+    case.calendar_note = calendar.note() or case.calendar_note
+    return due
 
 
 def near_due_limit(today: date) -> date:

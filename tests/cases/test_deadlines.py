@@ -131,7 +131,7 @@ def test_an_unsigned_transfer_is_flagged_after_its_sign_for_day(
         case = register(window_clerk, "proxy", offices)
         for action in ("pass_formal_review", "check_identity", "transfer"):
             case = act(window_clerk, case, action)
-    assert case.sign_due == date(2026, 11, 24)
+    assert (case.sign_due, case.calendar_note) == (date(2026, 11, 24), "")
     with at("2026-11-25"):
         flag_due()
         late = client_for(supervisor_b).get("/api/v1/cases/", {"sign_overdue": "true"}).json()["results"]
