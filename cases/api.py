@@ -1,5 +1,6 @@
 """REST API of cases: register, list, detail, actions, materials, inbox, tracking, handoffs."""
 
+import unicodedata
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import handoffs, registration, roles, selectors, services, workflows
+from . import handoffs, identity, privacy, registration, selectors, services, workflows
 from .deadlines import local_date
 from .filters import CaseFilter
 from .models import Case, Material, Notification, Office
@@ -29,6 +30,7 @@ from .serializers import (
     MaterialUploadSerializer,
     NotificationSerializer,
     OfficeSerializer,
+    RevealRecordSerializer,
     TrackSerializer,
 )
 
@@ -38,7 +40,10 @@ CONFLICT = OpenApiResponse(
         "Conflict",
         {
             "detail": serializers.CharField(),
-            "status": serializers.CharField(),
+            "status": serializers.CharField(
+                help_text=_("The case's status now, or the leg's for a leg action.")
+            ),
+            "leg": serializers.IntegerField(allow_null=True, help_text=_("The leg a leg action was for.")),
             "allowed_actions": serializers.ListField(child=serializers.CharField()),
         },
     ),
@@ -58,13 +63,17 @@ def exception_handler(error, context):
         error = exceptions.PermissionDenied(str(error))
     elif isinstance(error, DjangoValidationError):
         error = exceptions.ValidationError(getattr(error, "message_dict", None) or {"detail": error.messages})
-    elif isinstance(error, workflows.InvalidTransition):
+    elif isinstance(error, (workflows.InvalidTransition, services.Conflict)):
+        # Every 409 says what the status is now and what the caller may do now.
         return Response(
-            {"detail": str(error), "status": error.status, "allowed_actions": error.allowed},
+            {
+                "detail": str(error),
+                "status": error.status,
+                "leg": error.leg.pk if error.leg else None,
+                "allowed_actions": error.allowed,
+            },
             status=status.HTTP_409_CONFLICT,
         )
-    elif isinstance(error, services.Conflict):
-        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
     return drf_exception_handler(error, context)
 
 
@@ -73,6 +82,13 @@ class CasePagination(CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def decode_cursor(self, request):
+        # A cursor that is not one of ours is bad input (400, as documented), not a missing page.
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({"cursor": [_("Use the next or previous link as given.")]}) from None
 
 
 def idempotency_key(request) -> str:
@@ -86,7 +102,7 @@ def expected_version(request) -> int | None:
     raw = request.headers.get("If-Match", "").strip().strip('"')
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
         raise exceptions.ValidationError({"If-Match": [_('Send the case\'s version number, e.g. "3".')]})
     return int(raw)
 
@@ -129,18 +145,18 @@ class CaseViewSet(
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": local_date(timezone.now())}
 
-    def detail_response(self, number: str, status_code=status.HTTP_200_OK) -> Response:
-        case = selectors.case_detail(self.request.user, number, self.actor)
-        reveal = selectors.may_see_personal_data(self.actor, case)
+    def detail_response(self, number: str, status_code=status.HTTP_200_OK, revealed=False) -> Response:
+        view = selectors.case_view(self.actor, number, revealed=revealed)
         context = {
             **self.get_serializer_context(),
-            "reveal": reveal,
-            "case_number": case.number,
-            "staff_view": self.actor.role != roles.APPLICANT,
-            "allowed_actions": selectors.allowed_actions(self.actor, case),
+            "reveal": view.revealed,
+            "may_reveal": view.may_reveal,
+            "case_number": view.case.number,
+            "staff_view": view.staff_view,
+            "allowed_actions": view.allowed_actions,
         }
-        response = Response(CaseDetailSerializer(case, context=context).data, status=status_code)
-        response["ETag"] = f'"{case.version}"'
+        response = Response(CaseDetailSerializer(view.case, context=context).data, status=status_code)
+        response["ETag"] = f'"{view.case.version}"'
         return response
 
     @extend_schema(
@@ -215,7 +231,23 @@ class CaseViewSet(
         return self.detail_response(number)
 
     @extend_schema(
-        summary=_("Download a material's file (staff handling the case, and the applicant)"),
+        summary=_("Reveal the applicant's personal data in full (查看完整信息; recorded)"),
+        description=_(
+            "Staff of an office the case reached see personal data masked; this returns the case "
+            "unmasked and records who revealed it, from which office, and when."
+        ),
+        request=None,
+        responses={200: CaseDetailSerializer, 401: R401, 403: R403, 404: R404},
+    )
+    @action(detail=True, methods=["post"], url_path="reveal")
+    def reveal(self, request, number=None):
+        privacy.reveal_personal_data(actor=self.actor, number=number, what=privacy.APPLICANT)
+        return self.detail_response(number, revealed=True)
+
+    @extend_schema(
+        summary=_(
+            "Download a material's file (the applicant, and staff of an office the case reached; recorded)"
+        ),
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 401: R401, 404: R404},
     )
     @action(
@@ -226,11 +258,12 @@ class CaseViewSet(
     )
     def material_file(self, request, number=None, material_id=None):
         case = selectors.case_detail(request.user, number, self.actor)
-        if not selectors.may_see_personal_data(self.actor, case):
-            raise Http404
         material = case.materials.get(pk=material_id)
         if not material.file:
             raise Http404
+        if not selectors.sees_personal_data_unmasked(self.actor, case):
+            # A document is personal data: staff may open it, and it is recorded (raises 403 otherwise).
+            privacy.reveal_personal_data(actor=self.actor, number=number, what=privacy.material(material))
         return FileResponse(
             material.file.open("rb"),
             content_type=material.content_type,
@@ -330,8 +363,11 @@ class TrackView(APIView):
         },
     )
     def get(self, request):
-        number = request.query_params.get("number", "").strip().upper()
-        tail = request.query_params.get("id_tail", "").strip().upper()
+        # As people type them: full-width characters folded, spaces dropped (the number keeps its dashes).
+        number = (
+            unicodedata.normalize("NFKC", request.query_params.get("number", "")).replace(" ", "").upper()
+        )
+        tail = identity.normalise(request.query_params.get("id_tail", ""))
         errors = {}
         if not number or len(number) > 32:
             errors["number"] = [_("Enter the case number printed on your receipt.")]
@@ -378,7 +414,9 @@ class HandoffViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         try:
             message = handoffs.resend(message.pk, actor=request.user)
         except ValueError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+            # The same shape as every 409: here the status is the message's, and only failed ones resend.
+            body = {"detail": str(error), "status": message.status, "leg": None, "allowed_actions": []}
+            return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(HandoffSerializer(message).data)
 
 
@@ -408,6 +446,23 @@ class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
         return super().retrieve(request, *args, **kwargs)
 
 
+class RevealRecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Who revealed personal data in full, and when (supervisors: their province's staff; admins: all)."""
+
+    serializer_class = RevealRecordSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        return selectors.reveal_records_visible_to(selectors.actor_for(self.request.user))
+
+    @extend_schema(
+        summary=_("Reveals of personal data (audit)"),
+        responses={200: RevealRecordSerializer(many=True), 400: R400, 401: R401},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     permission_classes = [permissions.IsAuthenticated]
@@ -420,37 +475,3 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
-
-
-class ObtainTokenView(APIView):
-    """Exchange a username and password for an API token (throttled against password guessing)."""
-
-    permission_classes = [permissions.AllowAny]
-    authentication_classes = []
-    throttle_scope = "token"
-
-    @extend_schema(
-        summary=_("Get an API token"),
-        request=inline_serializer(
-            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
-        ),
-        responses={
-            200: inline_serializer("Token", {"token": serializers.CharField()}),
-            400: R400,
-            429: OpenApiResponse(ERROR, description=_("Too many attempts; wait a minute.")),
-        },
-    )
-    def post(self, request):
-        from rest_framework.authtoken.models import Token
-        from rest_framework.authtoken.serializers import AuthTokenSerializer
-
-        form = AuthTokenSerializer(data=request.data, context={"request": request})
-        if not form.is_valid():
-            if getattr(request, "axes_locked_out", False):  # set by django-axes on a locked-out login
-                return Response(
-                    {"detail": _("Too many failed logins. Try again in 15 minutes.")},
-                    status=status.HTTP_429_TOO_MANY_REQUESTS,
-                )
-            raise exceptions.ValidationError(form.errors)
-        token, _created = Token.objects.get_or_create(user=form.validated_data["user"])
-        return Response({"token": token.key})

@@ -13,12 +13,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from catalogue.models import Department, ServiceItem
+from catalogue.models import Department
 
-from . import registration, roles, selectors, services
+from . import accounts, registration, roles, selectors, services
 from .calendar import Calendar
 from .deadlines import local_date
-from .models import Case, HandoffMessage, InboxEntry, Notification, Office, StaffProfile
+from .models import ApplicantProfile, Case, HandoffMessage, InboxEntry, Notification, Office, StaffProfile
+from .serializers import CaseCreateSerializer
 
 DEMO_PASSWORD = "kuasheng-demo-2026"  # noqa: S105 (demo only, printed and in the README)
 
@@ -56,19 +57,32 @@ DEMO_ACCOUNTS = (
     DemoAccount("demo_admin", roles.CATALOGUE_ADMIN, "陈管理", is_staff=True),
 )
 
-PERSON = {
-    "kind": "person",
-    "name": "张演示",
-    "id_type": "resident_id",
-    "id_number": "11010519491231002X",
-    "phone": "13800138000",
-    "address": "广东省深圳市南山区粤海街道演示路1号",
+# The verified identities of the demo applicant accounts (checked like any registration).
+PROFILES = {
+    "demo_applicant": {
+        "kind": "person",
+        "name": "张演示",
+        "id_type": "resident_id",
+        "id_number": "11010519491231002X",
+        "phone": "13800138000",
+    },
+    "demo_company": {
+        "kind": "organisation",
+        "name": "演示科技有限公司",
+        "id_type": "uscc",
+        "id_number": "91110000600037341L",
+        "phone": "02088886666",
+        "contact_name": "张演示",
+        "contact_id_type": "resident_id",
+        "contact_id_number": "11010519491231002X",
+    },
 }
+HOME = {"address": "广东省深圳市南山区粤海街道演示路1号"}
 WALK_IN = {
     "kind": "person",
     "name": "黄来办",
     "id_type": "resident_id",
-    "id_number": "510104199001010036",
+    "id_number": "510104199001010035",
     "phone": "13900139000",
     "address": "广东省深圳市南山区蛇口演示街8号",
 }
@@ -105,6 +119,9 @@ def create_demo_accounts() -> list[tuple[DemoAccount, bool]]:
                 StaffProfile.objects.create(
                     user=user, office=Office.objects.get(code=account.office), role=account.role
                 )
+        if account.username in PROFILES and not ApplicantProfile.objects.filter(user=user).exists():
+            fields = accounts.check_identity(PROFILES[account.username])
+            ApplicantProfile.objects.create(user=user, verified_at=timezone.now(), **fields)
         created.append((account, was_created))
     return created
 
@@ -114,27 +131,31 @@ def create_demo_cases() -> int:
     users = {u.username: u for u in get_user_model().objects.filter(username__startswith="demo_")}
     if Case.objects.filter(submitted_by__username__in=["demo_applicant", "demo_clerk"]).exists():
         return 0
-    office = {o.code: o for o in Office.objects.filter(is_demo=True)}
-    items = {i.code: i for i in ServiceItem.objects.filter(code__in=["KS-2-001", "KS-2-002", "KS-1-007"])}
 
     def actor(name):
         return selectors.actor_for(users[name])
 
-    def file(user, mode, item, applicant, **offices_and_more):
-        data = {"item": items[item], "mode": mode, "applicant": dict(applicant), **offices_and_more}
-        data.setdefault("delivery_method", "online")
-        return registration.register_case(actor=actor(user), data=data).case
+    def file(user, mode, item, **payload):
+        # Demo data goes through the same validation as what people type (CaseCreateSerializer).
+        form = CaseCreateSerializer(data={"item": item, "mode": mode, "delivery_method": "online", **payload})
+        form.is_valid(raise_exception=True)
+        return registration.register_case(actor=actor(user), data=form.validated_data).case
 
     def run(case, *steps):
         for user, action, data in steps:
             services.perform(number=case.number, action=action, actor=actor(user), data=data)
         return Case.objects.get(pk=case.pk)
 
-    chengdu = office["demo-sc-jinjiang-mps"]
+    chengdu = "demo-sc-jinjiang-mps"
 
     def file_proxy():
         return file(
-            "demo_clerk", "proxy", "KS-2-002", WALK_IN, handling_office=chengdu, delivery_method="window"
+            "demo_clerk",
+            "proxy",
+            "KS-2-002",
+            applicant=WALK_IN,
+            handling_office=chengdu,
+            delivery_method="window",
         )
 
     at_window = [("demo_clerk", "pass_formal_review", {}), ("demo_clerk", "check_identity", {})]
@@ -147,9 +168,9 @@ def create_demo_cases() -> int:
     ]
 
     # 全程网办, waiting to be accepted in 成都.
-    file("demo_applicant", "online", "KS-2-001", PERSON, handling_office=chengdu)
+    file("demo_applicant", "online", "KS-2-001", contact=HOME, handling_office=chengdu)
     # 全程网办, in review and overdue.
-    overdue = file("demo_applicant", "online", "KS-2-001", PERSON, handling_office=chengdu)
+    overdue = file("demo_applicant", "online", "KS-2-001", contact=HOME, handling_office=chengdu)
     overdue = run(overdue, ("demo_officer", "accept", {}), ("demo_officer", "start_review", {}))
     _move_clock(overdue, working_days_ago=22)
     # 异地代收代办: transferred from 深圳 to 成都, to be signed for; the originals are in the post.
@@ -175,11 +196,11 @@ def create_demo_cases() -> int:
         "demo_applicant",
         "joint",
         "KS-1-007",
-        PERSON,
-        receiving_office=office["demo-gd-nanshan-hrss"],
+        contact=HOME,
+        receiving_office="demo-gd-nanshan-hrss",
         cooperating=[
-            {"office": office["demo-hn-furong-hrss"]},
-            {"office": office["demo-sc-jinjiang-hrss"], "after": office["demo-hn-furong-hrss"]},
+            {"office": "demo-hn-furong-hrss"},
+            {"office": "demo-sc-jinjiang-hrss", "after": "demo-hn-furong-hrss"},
         ],
     )
     run(joint, ("demo_officer_sz", "accept", {}))

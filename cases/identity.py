@@ -8,6 +8,7 @@ list: a number stays valid after its county is abolished.
 """
 
 import re
+import unicodedata
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -26,7 +27,18 @@ USCC_AUTHORITIES = "123456789ANY"
 
 
 def normalise(number: str) -> str:
-    return re.sub(r"\s+", "", number or "").upper()
+    """As people type it: full-width digits and letters (１１０１…, ｘ) folded by NFKC, spaces and
+    dashes dropped, letters upper-cased. Every identity number, credit code and phone goes through it.
+    """
+    return re.sub(r"[\s\-]+", "", unicodedata.normalize("NFKC", number or "")).upper()
+
+
+def validate_phone(phone: str) -> str:
+    """A phone as typed (全角 digits, spaces, dashes) to its digits, with a leading + for a country code."""
+    phone = normalise(phone)
+    if phone and not re.fullmatch(r"\+?[0-9]{7,15}", phone):
+        raise ValidationError(_("A phone number has 7 to 15 digits, e.g. 13812345678 or 02887654321."))
+    return phone
 
 
 def validate_person_id(number: str, id_type: str) -> str:
@@ -75,6 +87,46 @@ def validate_id(number: str, id_type: str) -> str:
     if id_type == "uscc":
         return validate_uscc(number)
     return validate_person_id(number, id_type)
+
+
+def present_person(person, *, reveal: bool) -> dict:
+    """The one masking rule: how a person (an Applicant, or anything with the same fields) is shown.
+
+    Full only when `reveal` (the applicant themselves, or staff who revealed it through the audited
+    查看完整信息 action); otherwise the name, ID number, phone, address and the agent are masked.
+    An organisation's name is public (it is on its business licence); its credit code is masked too.
+    """
+    fields = ("name", "id_number", "phone", "address", "agent_name", "agent_id_number")
+    data = {field: getattr(person, field, "") or "" for field in fields}
+    if reveal:
+        return data
+    is_person = getattr(person, "kind", "person") == "person"
+    return {
+        "name": mask_name(data["name"]) if is_person else data["name"],
+        "id_number": mask_id(data["id_number"]) if data["id_number"] else "",
+        "phone": mask_phone(data["phone"]),
+        "address": mask_address(data["address"]),
+        "agent_name": mask_name(data["agent_name"]),
+        "agent_id_number": mask_id(data["agent_id_number"]) if data["agent_id_number"] else "",
+    }
+
+
+def present_name(name: str, *, reveal: bool, kind: str = "person") -> str:
+    """A person's name alone (a list row, a timeline line), by the same rule as `present_person`."""
+    return present_person(_Named(name, kind), reveal=reveal)["name"]
+
+
+def present_actor(name: str, role: str, *, reveal: bool, staff_view: bool) -> str:
+    """Who acted, in a timeline line: the applicant (or their agent) by the rule of `present_person`;
+    staff by name to staff, masked to applicants."""
+    if role == "applicant":
+        return present_name(name, reveal=reveal)
+    return name if staff_view else mask_name(name)
+
+
+class _Named:
+    def __init__(self, name: str, kind: str):
+        self.name, self.kind = name, kind
 
 
 def mask_id(number: str) -> str:

@@ -9,8 +9,17 @@ from django.utils.translation import gettext as _
 
 from catalogue.models import ServiceItem
 
-from . import deadlines, roles, workflows
-from .models import MODE_LETTERS, Applicant, Case, CaseEvent, CaseNumberSequence, Leg, Material
+from . import deadlines, identity, roles, workflows
+from .models import (
+    MODE_LETTERS,
+    Applicant,
+    ApplicantProfile,
+    Case,
+    CaseEvent,
+    CaseNumberSequence,
+    Leg,
+    Material,
+)
 from .selectors import Actor
 from .services import Outcome, record_event, send_messages
 
@@ -57,13 +66,14 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
     elif mode not in item.modes:
         errors["mode"] = _("This item supports %(modes)s only.") % {"modes": ", ".join(item.modes)}
     receiving, handling, initial = _offices_and_step(actor, mode, data, errors)
+    who = applicant_for(actor, data, errors)
+    if who and who["kind"] not in _audience_kinds(item):
+        errors["applicant"] = _audience_error(item)
     if errors:
         raise ValidationError(errors)
 
     now = timezone.now()
-    applicant = Applicant.objects.create(
-        **data["applicant"], user=user if initial.roles == (roles.APPLICANT,) else None
-    )
+    applicant = Applicant.objects.create(**who)
     version = item.history.order_by("-history_date", "-history_id").first()
     case = Case.objects.create(
         number=allocate_number(receiving.region_id, mode, deadlines.local_date(now)),
@@ -105,6 +115,79 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
     return Outcome(case)
 
 
+def applicant_for(actor: Actor, data: dict, errors: dict) -> dict | None:
+    """Who the case is for, as Applicant fields; the rule of trust in identity.
+
+    Window staff enter the applicant as checked at the window. An applicant account files in its
+    own verified name (its ApplicantProfile): an organisation with its own credit code and the
+    person acting for it; or, with `as_agent`, as the agent (代办人) of the principal it names,
+    whose mandate must be uploaded before acceptance.
+    """
+    given = data.get("applicant")
+    if actor.role != roles.APPLICANT:
+        if not given:
+            errors["applicant"] = _("Enter the applicant as checked at the window.")
+            return None
+        return {**given, "user": None}
+    profile = ApplicantProfile.objects.filter(user_id=actor.user.pk).first()
+    if profile is None:
+        errors["applicant"] = _("Complete your account's identity (real name and ID number) before applying.")
+        return None
+    contact = {"phone": profile.phone, "address": "", **data.get("contact", {})}
+    if data.get("as_agent"):
+        if profile.kind != ApplicantProfile.Kind.PERSON:
+            errors["as_agent"] = _("An organisation's account files in the organisation's own name.")
+        elif not given:
+            errors["applicant"] = _("Give the details of the person or organisation you act for.")
+        elif given.get("agent_name"):
+            errors["applicant"] = _("You are the agent: your own name and ID come from your account.")
+        elif identity.normalise(given["id_number"]) == profile.id_number:
+            errors["as_agent"] = _("This is your own ID number: file in your own name, not as an agent.")
+        if "as_agent" in errors or "applicant" in errors:
+            return None
+        return {
+            **given,
+            "user": None,
+            "agent_user": actor.user,
+            "agent_name": profile.name,
+            "agent_id_type": profile.id_type,
+            "agent_id_number": profile.id_number,
+        }
+    own = {
+        "kind": profile.kind,
+        "name": profile.name,
+        "id_type": profile.id_type,
+        "id_number": profile.id_number,
+    }
+    if given and any(given.get(field) != value for field, value in own.items()):
+        errors["applicant"] = _(
+            "You file in your own verified name (%(name)s). To file for someone else, file as their agent."
+        ) % {"name": profile.name}
+        return None
+    contact.update({k: v for k, v in (given or {}).items() if k in ("phone", "address") and v})
+    return {
+        **own,
+        **contact,
+        "user": actor.user,
+        # An organisation acts through the person named on its account (经办人).
+        "agent_name": profile.contact_name,
+        "agent_id_type": profile.contact_id_type,
+        "agent_id_number": profile.contact_id_number,
+    }
+
+
+def _audience_kinds(item: ServiceItem) -> set[str]:
+    return {"person", "organisation"} if item.audience == ServiceItem.Audience.BOTH else {item.audience}
+
+
+def _audience_error(item: ServiceItem) -> str:
+    if item.audience == ServiceItem.Audience.PERSON:
+        return _("This item is for persons only; an organisation cannot apply for it.")
+    return _(
+        "This item is for organisations only (companies and other legal persons); a person cannot apply."
+    )
+
+
 def _offices_and_step(actor: Actor, mode: str, data: dict, errors: dict):
     receiving, handling = data.get("receiving_office"), data.get("handling_office")
     is_staff = actor.role in (roles.WINDOW_CLERK, roles.HANDLING_OFFICER)
@@ -125,6 +208,8 @@ def _offices_and_step(actor: Actor, mode: str, data: dict, errors: dict):
     if mode == "joint":
         handling = receiving
         _check_cooperation(receiving, data.get("cooperating", []), errors)
+    elif data.get("cooperating"):
+        errors["cooperating"] = _("Only joint cases (多地联办) have cooperating regions.")
     for field, office in (("receiving_office", receiving), ("handling_office", handling)):
         if office is None:
             errors.setdefault(field, _("Choose an office."))

@@ -28,6 +28,9 @@ CATALOGUE_ADMIN_PERMISSIONS = [
     ("catalogue", "materialrequirement", ("view", "add", "change", "delete")),
     ("catalogue", "department", ("view", "change")),
     ("catalogue", "region", ("view", "add", "change")),
+    # The official holiday schedule (调休) of each year, entered from the State Council notice.
+    ("cases", "holiday", ("view", "add", "change", "delete")),
+    ("cases", "holidayyear", ("view", "add", "change")),
 ]
 
 

@@ -1,13 +1,18 @@
 """Read queries for cases, and who may see what.
 
 Visibility is part of every query: a case outside the caller's scope does not exist for them
-(HTTP 404), whatever endpoint they use.
+(HTTP 404), whatever endpoint they use. It follows the handoff: an office sees a case it
+received itself, or one that was sent to it (a message to the office about the case exists:
+an online submission, a proxy transfer, a released joint-case leg) — never earlier, whatever
+the status says.
 
-- applicant: cases filed for them or by them;
-- window clerk: cases received at their office;
-- handling officer: cases handled at their office, or with a (released) leg there;
-- supervisor: cases with an office in their province;
+- applicant: cases filed for them or by them (as their agent);
+- window clerk and handling officer: cases received at their office or sent to it;
+- supervisor: cases received at, or sent to, an office in their province;
 - admin (superuser or the `cases.view_case` permission): all.
+
+Personal data is masked for everyone but the applicant; staff of an office the case reached
+may reveal it in full through `reveal_personal_data`, which is recorded (RevealRecord).
 """
 
 from dataclasses import dataclass
@@ -18,7 +23,18 @@ from django.utils import timezone
 
 from . import roles, workflows
 from .deadlines import local_date, near_due_limit
-from .models import Case, CaseEvent, HandoffMessage, InboxEntry, Leg, Material, Office, Shipment, StaffProfile
+from .models import (
+    Case,
+    CaseEvent,
+    HandoffMessage,
+    InboxEntry,
+    Leg,
+    Material,
+    Office,
+    RevealRecord,
+    Shipment,
+    StaffProfile,
+)
 
 OPEN_LEG_STATUSES = ("to_sign", "signed", "working")
 
@@ -45,8 +61,9 @@ def actor_for(user) -> Actor:
     return Actor(user, roles.APPLICANT, None)
 
 
-def _leg_at(office_id: int):
-    return Exists(Leg.objects.filter(case=OuterRef("pk"), office_id=office_id).exclude(status="planned"))
+def _sent_to(offices: Q) -> Exists:
+    """A message about the case was addressed to one of these offices (the handoff made it theirs)."""
+    return Exists(HandoffMessage.objects.filter(offices, case=OuterRef("pk")))
 
 
 def cases_visible_to(user, actor: Actor | None = None) -> QuerySet[Case]:
@@ -56,47 +73,68 @@ def cases_visible_to(user, actor: Actor | None = None) -> QuerySet[Case]:
     cases = Case.objects.all()
     if actor.role == "admin":
         return cases
-    if actor.role == roles.WINDOW_CLERK:
-        return cases.filter(Q(receiving_office_id=actor.office_id) | Q(handling_office_id=actor.office_id))
-    if actor.role == roles.HANDLING_OFFICER:
+    if actor.role in (roles.WINDOW_CLERK, roles.HANDLING_OFFICER):
         return cases.filter(
-            Q(handling_office_id=actor.office_id)
-            | Q(receiving_office_id=actor.office_id)
-            | _leg_at(actor.office_id)
+            Q(receiving_office_id=actor.office_id) | _sent_to(Q(to_office_id=actor.office_id))
         )
     if actor.role == roles.SUPERVISOR:
         prefix = actor.office.region_id[:2]
-        in_province = Exists(
-            Leg.objects.filter(case=OuterRef("pk"), office__region__code__startswith=prefix).exclude(
-                status="planned"
-            )
-        )
         return cases.filter(
             Q(receiving_office__region__code__startswith=prefix)
-            | Q(handling_office__region__code__startswith=prefix)
-            | in_province
+            | _sent_to(Q(to_office__region__code__startswith=prefix))
         )
-    return cases.filter(Q(applicant__user=user) | Q(submitted_by=user))
+    return cases.filter(Q(applicant__user=user) | Q(applicant__agent_user=user))
 
 
 def is_owner(user, case: Case) -> bool:
-    return bool(user.pk) and (case.applicant.user_id == user.pk or case.submitted_by_id == user.pk)
+    """The applicant's own account, or the account that filed it online as their agent (not staff)."""
+    return bool(user.pk) and user.pk in (case.applicant.user_id, case.applicant.agent_user_id)
 
 
-def may_see_personal_data(actor: Actor, case: Case) -> bool:
-    """Only the staff handling the case (receiving, handling, leg office) and the applicant themselves."""
-    if is_owner(actor.user, case):
-        return True
+def may_reveal_personal_data(actor: Actor, case: Case) -> bool:
+    """Staff of an office the case reached (received there, or sent there) may reveal it, audited."""
     if actor.role not in (roles.WINDOW_CLERK, roles.HANDLING_OFFICER) or actor.office_id is None:
         return False
-    offices = {case.receiving_office_id, case.handling_office_id}
-    offices |= {leg.office_id for leg in case.legs.all() if leg.status != "planned"}
-    return actor.office_id in offices
+    if actor.office_id == case.receiving_office_id:
+        return True
+    return HandoffMessage.objects.filter(case=case, to_office_id=actor.office_id).exists()
+
+
+def sees_personal_data_unmasked(actor: Actor, case: Case) -> bool:
+    """Without a reveal, only the applicant (or their agent) sees their own data in full."""
+    return is_owner(actor.user, case)
 
 
 def case_list(user, actor: Actor | None = None) -> QuerySet[Case]:
     return cases_visible_to(user, actor).select_related(
         "item", "applicant", "receiving_office__region", "handling_office__region"
+    )
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as one caller may see it: the API's detail and the case pages are built from this."""
+
+    case: Case
+    revealed: bool  # personal data in full: the applicant themselves, or after an audited reveal
+    may_reveal: bool  # staff of an office the case reached, who have not revealed yet
+    staff_view: bool
+    allowed_actions: list
+
+
+def case_view(actor: Actor, number: str, *, revealed: bool = False) -> CaseView:
+    """The case with what `actor` may see and do; raises Case.DoesNotExist out of their scope.
+
+    `revealed` only after `privacy.reveal_personal_data` recorded the reveal.
+    """
+    case = case_detail(actor.user, number, actor)
+    unmasked = revealed or sees_personal_data_unmasked(actor, case)
+    return CaseView(
+        case=case,
+        revealed=unmasked,
+        may_reveal=not unmasked and may_reveal_personal_data(actor, case),
+        staff_view=actor.role != roles.APPLICANT,
+        allowed_actions=allowed_actions(actor, case),
     )
 
 
@@ -213,6 +251,16 @@ def handoffs_visible_to(actor: Actor) -> QuerySet[HandoffMessage]:
             Q(to_office__region__code__startswith=prefix) | Q(from_office__region__code__startswith=prefix)
         )
     return messages.none()
+
+
+def reveal_records_visible_to(actor: Actor) -> QuerySet[RevealRecord]:
+    """Who revealed personal data: admins see all records, supervisors those of their province's staff."""
+    records = RevealRecord.objects.order_by("-id")
+    if actor.role == "admin":
+        return records
+    if actor.role == roles.SUPERVISOR:
+        return records.filter(region_code__startswith=actor.office.region_id[:2])
+    return records.none()
 
 
 def track(number: str, id_tail: str) -> Case:

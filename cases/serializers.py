@@ -24,13 +24,15 @@ from .models import (
     Mode,
     Notification,
     Office,
+    RevealRecord,
 )
 
 
 class OfficeSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region_id")
     region_name = serializers.CharField(source="region.name")
-    department = serializers.CharField(source="department.code", default=None)
+    # A hall has no department line.
+    department = serializers.CharField(source="department.code", default=None, allow_null=True)
 
     class Meta:
         model = Office
@@ -51,12 +53,25 @@ OfficeField = serializers.SlugRelatedField  # offices are named by their code in
 # --- Input ----------------------------------------------------------------------------------
 
 
+class PhoneField(serializers.CharField):
+    """A phone as people type it (全角 digits, spaces, dashes), stored as digits."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=30, **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return identity.validate_phone(super().to_internal_value(data))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
 class ApplicantInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(Applicant.Kind.choices)
     name = serializers.CharField(max_length=100)
     id_type = serializers.ChoiceField(IdType.choices)
     id_number = serializers.CharField(max_length=30)
-    phone = serializers.RegexField(r"^\+?[\d\- ]{7,20}$", required=False, allow_blank=True, max_length=20)
+    phone = PhoneField(required=False, allow_blank=True)
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     agent_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     agent_id_type = serializers.ChoiceField(IdType.choices, required=False, allow_blank=True)
@@ -92,6 +107,11 @@ class ApplicantInputSerializer(serializers.Serializer):
         return attrs
 
 
+class ContactInputSerializer(serializers.Serializer):
+    phone = PhoneField(required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
 class CooperationInputSerializer(serializers.Serializer):
     office = OfficeField(slug_field="code", queryset=Office.objects.select_related("region"))
     after = OfficeField(
@@ -115,7 +135,23 @@ class MaterialInputSerializer(serializers.Serializer):
 class CaseCreateSerializer(serializers.Serializer):
     item = serializers.SlugRelatedField(slug_field="code", queryset=ServiceItem.objects.all())
     mode = serializers.ChoiceField(Mode.choices)
-    applicant = ApplicantInputSerializer()
+    applicant = ApplicantInputSerializer(
+        required=False,
+        help_text=_(
+            "Who the case is for. Window staff give it as checked at the window; an applicant account "
+            "files in its own verified name (leave this out) or, with as_agent, for this principal."
+        ),
+    )
+    as_agent = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "An applicant account filing for someone else (代办): `applicant` is the principal; upload "
+            "the mandate (授权委托书, material kind `mandate`) before the case can be accepted."
+        ),
+    )
+    contact = ContactInputSerializer(
+        required=False, help_text=_("Phone and address for this case (default: the account's phone).")
+    )
     receiving_office = OfficeField(
         slug_field="code", queryset=Office.objects.select_related("region"), required=False, allow_null=True
     )
@@ -162,6 +198,11 @@ class MaterialUploadSerializer(serializers.Serializer):
     )
     trust_level = serializers.ChoiceField(Material.Trust.choices, required=False)
     original_on_paper = serializers.BooleanField(default=False)
+    kind = serializers.ChoiceField(
+        [Material.Kind.MATERIAL, Material.Kind.MANDATE],
+        default=Material.Kind.MATERIAL,
+        help_text=_("mandate: the 授权委托书 of an agent filing for someone else."),
+    )
 
 
 # --- Output ---------------------------------------------------------------------------------
@@ -188,17 +229,7 @@ class ApplicantSerializer(serializers.ModelSerializer):
 
     def to_representation(self, applicant):
         data = super().to_representation(applicant)
-        if not _reveal(self.context):
-            data["name"] = (
-                identity.mask_name(applicant.name) if applicant.kind == "person" else applicant.name
-            )
-            data["id_number"] = identity.mask_id(applicant.id_number)
-            data["phone"] = identity.mask_phone(applicant.phone)
-            data["address"] = identity.mask_address(applicant.address)
-            data["agent_name"] = identity.mask_name(applicant.agent_name)
-            data["agent_id_number"] = (
-                identity.mask_id(applicant.agent_id_number) if applicant.agent_id_number else ""
-            )
+        data.update(identity.present_person(applicant, reveal=_reveal(self.context)))
         return data
 
 
@@ -245,8 +276,9 @@ class CaseSummarySerializer(serializers.ModelSerializer):
         return workflows.status_label(case.status)
 
     def get_applicant_name(self, case) -> str:
-        name = case.applicant.name
-        return name if _reveal(self.context) or case.applicant.kind != "person" else identity.mask_name(name)
+        return identity.present_name(
+            case.applicant.name, reveal=_reveal(self.context), kind=case.applicant.kind
+        )
 
     def get_overdue(self, case) -> bool:
         return is_overdue(case, self.context.get("today") or local_date(timezone.now()))
@@ -284,6 +316,7 @@ class CaseMaterialSerializer(serializers.ModelSerializer):
         model = Material
         fields = [
             "id",
+            "kind",
             "name",
             "requirement",
             "size",
@@ -296,8 +329,8 @@ class CaseMaterialSerializer(serializers.ModelSerializer):
         ]
 
     def get_download(self, material) -> str | None:
-        if not material.file or not _reveal(self.context):
-            return None
+        if not material.file or not (_reveal(self.context) or self.context.get("may_reveal")):
+            return None  # staff who may reveal get the link: opening the file is recorded
         number = self.context["case_number"]
         return reverse("case-material-file", kwargs={"number": number, "material_id": material.pk})
 
@@ -337,8 +370,12 @@ class EventSerializer(serializers.ModelSerializer):
 
     def to_representation(self, event):
         data = super().to_representation(event)
-        if not self.context.get("staff_view"):
-            data["actor_name"] = identity.mask_name(event.actor_name)
+        data["actor_name"] = identity.present_actor(
+            event.actor_name,
+            event.actor_role,
+            reveal=_reveal(self.context),
+            staff_view=bool(self.context.get("staff_view")),
+        )
         return data
 
 
@@ -390,11 +427,19 @@ class CaseDetailSerializer(CaseSummarySerializer):
     suspensions = SuspensionSerializer(many=True)
     handoffs = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
+    personal_data_revealed = serializers.SerializerMethodField(
+        help_text=_("Whether the applicant block and names are shown in full.")
+    )
+    may_reveal = serializers.SerializerMethodField(
+        help_text=_("Whether you may reveal the personal data in full (POST …/reveal/, recorded).")
+    )
 
     class Meta(CaseSummarySerializer.Meta):
         fields = CaseSummarySerializer.Meta.fields + [
             "item_version",
             "applicant",
+            "personal_data_revealed",
+            "may_reveal",
             "delivery_method",
             "decision",
             "decision_note",
@@ -417,6 +462,12 @@ class CaseDetailSerializer(CaseSummarySerializer):
     def get_applicant(self, case) -> dict:
         return ApplicantSerializer(case.applicant, context=self.context).data
 
+    def get_personal_data_revealed(self, case) -> bool:
+        return _reveal(self.context)
+
+    def get_may_reveal(self, case) -> bool:
+        return bool(self.context.get("may_reveal"))
+
     def get_item_version(self, case) -> dict:
         version = case.item_version
         return {
@@ -437,7 +488,10 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
 
 class TrackSerializer(serializers.ModelSerializer):
-    """Public progress: no personal data, no notes, no staff names."""
+    """Public progress: no personal data, no staff notes, no staff names.
+
+    It shows promised_due, so it carries calendar_note: why that date is an estimate, or "".
+    """
 
     item = serializers.CharField(source="item.name")
     status_label = serializers.SerializerMethodField()
@@ -456,6 +510,7 @@ class TrackSerializer(serializers.ModelSerializer):
             "receiving_office",
             "handling_office",
             "promised_due",
+            "calendar_note",
             "created_at",
             "timeline",
         ]
@@ -475,6 +530,12 @@ class TrackSerializer(serializers.ModelSerializer):
             }
             for e in case.events.all()
         ]
+
+
+class RevealRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RevealRecord
+        fields = ["id", "case_number", "username", "role", "office_name", "region_code", "what", "created_at"]
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -25,7 +25,15 @@ from .workflows import HANDLING, LEG, RECEIVING, SAME, InvalidTransition, NotAll
 
 
 class Conflict(Exception):
-    """Someone else changed the case first, or a key was reused (HTTP 409)."""
+    """Someone else changed the case first, or a key was reused (HTTP 409).
+
+    Like InvalidTransition it names the case's status now and what the caller may do now, so a
+    client can recover without another request (filled in by `perform`).
+    """
+
+    def __init__(self, message: str, status: str = "", allowed: list[str] | None = None, leg=None):
+        super().__init__(message)
+        self.status, self.allowed, self.leg = status, allowed or [], leg
 
 
 @dataclass
@@ -55,11 +63,22 @@ def perform(
         return _perform(number, action, actor, data or {}, idempotency_key, expected_version)
     except OperationalError as error:
         # SQLite answers a simultaneous writer with "database is locked": the same conflict.
-        if "locked" in str(error):
-            raise Conflict(
-                _("Someone else acted on this case at the same moment. Reload it and try again.")
-            ) from error
-        raise
+        if "locked" not in str(error):
+            raise
+        conflict = Conflict(_("Someone else acted on this case at the same moment. Reload it and try again."))
+        raise _with_state(conflict, number, actor) from error
+    except Conflict as conflict:
+        if conflict.status:
+            raise
+        raise _with_state(conflict, number, actor) from None
+
+
+def _with_state(conflict: Conflict, number: str, actor: Actor) -> Conflict:
+    """Name the status the case has now and what the caller may do now (read after the rollback)."""
+    case = selectors.cases_visible_to(actor.user, actor).prefetch_related("legs__office").get(number=number)
+    conflict.status = case.status
+    conflict.allowed = [entry["action"] for entry in selectors.allowed_actions(actor, case)]
+    return conflict
 
 
 @transaction.atomic
@@ -74,7 +93,8 @@ def _perform(number, action, actor, data, idempotency_key, expected_version) -> 
         raise Case.DoesNotExist(number)
     case = Case.objects.select_for_update().select_related("applicant", "item_version").get(pk=pk)
     if idempotency_key:
-        earlier = case.events.filter(idempotency_key=idempotency_key).first()
+        # A key is its sender's: another user's request with the same key is a new request.
+        earlier = case.events.filter(idempotency_key=idempotency_key, actor=actor.user).first()
         if earlier is not None:
             if earlier.action != action:
                 raise Conflict(
@@ -94,8 +114,11 @@ def _perform(number, action, actor, data, idempotency_key, expected_version) -> 
     try:
         step = workflows.step_for(case.mode, action, status)
     except InvalidTransition:
-        allowed = [a["action"] for a in selectors.allowed_actions(actor, case)]
-        raise InvalidTransition(status, action, allowed) from None
+        # On a leg: the leg's status, and what the caller may do on that leg.
+        allowed = [
+            a["action"] for a in selectors.allowed_actions(actor, case) if not leg or a["leg"] == leg.pk
+        ]
+        raise InvalidTransition(status, action, allowed, leg=leg) from None
     if not workflows.may_take(
         step, role=actor.role, office_id=actor.office_id, is_owner=owner, case=case, leg=leg
     ):
@@ -176,7 +199,7 @@ def record_event(case, action, before, after, actor: Actor | None, *, leg=None, 
         from_status=before,
         to_status=after,
         actor=user,
-        actor_name=(user.get_full_name() or user.get_username()) if user else "",
+        actor_name=_display_name(user) if user else "",
         actor_role=actor.role if actor else roles.SYSTEM,
         office=office,
         office_name=office.name if office else "",
@@ -185,6 +208,12 @@ def record_event(case, action, before, after, actor: Actor | None, *, leg=None, 
         note=note,
         idempotency_key=idempotency_key,
     )
+
+
+def _display_name(user) -> str:
+    """An applicant's verified name (their account's identity), else the account's name."""
+    profile = getattr(user, "applicant_profile", None) if not hasattr(user, "staff") else None
+    return (profile.name if profile else "") or user.get_full_name() or user.get_username()
 
 
 def send_messages(step: Step, case: Case, actor: Actor | None, leg: Leg | None) -> None:
@@ -218,13 +247,16 @@ def _progress_joint(case: Case, leg: Leg, now) -> None:
     """After a leg answered: release the legs waiting for it, and close the round when all answered."""
     legs = list(case.legs.select_for_update().order_by("position"))
     if leg.status == "agreed":
+        noted = case.calendar_note  # the case was saved already: save it again if the note changed
         for waiting in [
             other for other in legs if other.depends_on_id == leg.pk and other.status == "waiting"
         ]:
-            waiting.status, waiting.sign_due = "to_sign", deadlines.sign_due_from(now)
+            waiting.status, waiting.sign_due = "to_sign", deadlines.sign_due_from(case, now)
             _save_versioned(waiting)
             record_event(case, "release_leg", "waiting", "to_sign", None, leg=waiting)
             send_messages(workflows.step_for(case.mode, "release_leg", "waiting"), case, None, waiting)
+        if case.calendar_note != noted:
+            _save_versioned(case)
     required = [other for other in legs if other.required]
     refusals = [other for other in required if other.status == "disagreed"]
     if refusals:
@@ -259,18 +291,30 @@ def _decide(decision):
 
 
 def _transfer(case, leg, data, actor, now):
-    case.sign_due = deadlines.sign_due_from(now)
+    case.sign_due = deadlines.sign_due_from(case, now)
 
 
 def _signed(case, leg, data, actor, now):
     case.sign_due = None
 
 
+def _require_mandate(case: Case) -> None:
+    """An agent who filed online must have uploaded the mandate (授权委托书) before acceptance."""
+    if case.applicant.agent_user_id and not case.materials.filter(kind="mandate").exists():
+        raise ValidationError(
+            {"mandate": _("The agent has not uploaded the mandate (授权委托书): request it as a correction.")}
+        )
+
+
 def _accept(case, leg, data, actor, now):
-    """A joint case: its planned legs become real, those waiting for no other to be signed for."""
+    """A joint case: its planned legs become real, those waiting for no other to be signed for.
+
+    Any case filed online by an agent needs the mandate first.
+    """
+    _require_mandate(case)
     for planned in case.legs.select_for_update().order_by("position"):
         planned.status = "waiting" if planned.depends_on_id else "to_sign"
-        planned.sign_due = None if planned.depends_on_id else deadlines.sign_due_from(now)
+        planned.sign_due = None if planned.depends_on_id else deadlines.sign_due_from(case, now)
         _save_versioned(planned)
 
 
@@ -340,7 +384,7 @@ def _sign_leg(case, leg, data, actor, now):
 
 
 def _resend_leg(case, leg, data, actor, now):
-    leg.sign_due = deadlines.sign_due_from(now)
+    leg.sign_due = deadlines.sign_due_from(case, now)
 
 
 def _answer_leg(case, leg, data, actor, now):

@@ -362,16 +362,25 @@ def action_label(action: str) -> str:
 class InvalidTransition(Exception):
     """The action is not possible from the current status (HTTP 409)."""
 
-    def __init__(self, status: str, action: str, allowed: list[str]):
-        self.status, self.action, self.allowed = status, action, allowed
-        super().__init__(
-            _("“%(action)s” is not possible while the case is “%(status)s”. Possible now: %(allowed)s.")
-            % {
-                "action": action,
-                "status": STATUS_LABELS.get(status, status),
-                "allowed": ", ".join(allowed) or _("nothing"),
-            }
-        )
+    def __init__(self, status: str, action: str, allowed: list[str], leg=None):
+        self.status, self.action, self.allowed, self.leg = status, action, allowed, leg
+        names = {
+            "action": action_label(action),
+            "allowed": "、".join(action_label(a) for a in allowed) or _("nothing"),
+        }
+        if leg is None:
+            message = _(
+                "“%(action)s” is not possible while the case is “%(status)s”. Possible now: %(allowed)s."
+            )
+            names["status"] = status_label(status)
+        else:
+            message = _(
+                "“%(action)s” is not possible while the task of %(office)s is “%(status)s”. "
+                "Possible now on this task: %(allowed)s."
+            )
+            names["status"] = str(LEG_STATUS_LABELS.get(status, status))
+            names["office"] = leg.office.name
+        super().__init__(message % names)
 
 
 class UnknownAction(Exception):

@@ -8,6 +8,7 @@ import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases import roles
@@ -26,6 +27,14 @@ def pytest_sessionstart(session):
             connection.ensure_connection(max_retries=1)
     except Exception as error:  # noqa: BLE001 (any failure to connect is fatal here)
         pytest.exit(f"CELERY_BROKER_URL={broker} is configured but unreachable: {error}", returncode=3)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Tests create many accounts: a fast hasher instead of PBKDF2's deliberate ~1 s per password."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")
@@ -49,9 +58,20 @@ def make_user(username: str, role: str | None = None, **extra):
     return user
 
 
+def make_applicant(username: str, **identity):
+    """An applicant account with a verified identity (the person of tests.builders.PERSON by default)."""
+    from cases.models import ApplicantProfile
+    from tests.builders import PERSON
+
+    user = make_user(username, roles.APPLICANT)
+    fields = {**{k: PERSON[k] for k in ("kind", "name", "id_type", "id_number", "phone")}, **identity}
+    ApplicantProfile.objects.create(user=user, verified_at=timezone.now(), **fields)
+    return user
+
+
 @pytest.fixture
 def applicant(db):
-    return make_user("applicant", roles.APPLICANT)
+    return make_applicant("applicant")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from cases import roles
 from cases.models import Office, StaffProfile
 from catalogue.models import Department
-from tests.conftest import make_user
+from tests.conftest import make_applicant, make_user
 
 
 def office(code, name, kind, region, department=None):
@@ -76,7 +76,7 @@ def supervisor_b(offices):
 
 @pytest.fixture
 def other_applicant(db):
-    return make_user("other_applicant", roles.APPLICANT)
+    return make_applicant("other_applicant", name="李四", id_number="44030519850615002X")
 
 
 class DeliveringClient(APIClient):

@@ -42,9 +42,10 @@ def test_a_joint_case_is_decided_when_every_region_agreed_in_order(
     first, second = legs["hn-furong-hrss"], legs["sc-jinjiang-mps"]
     assert (first["status"], second["status"]) == ("to_sign", "waiting")
     assert [e["legs_to_sign"] for e in [changsha.get("/api/v1/inbox/").json()]][0][0]["case"] == number
-    assert chengdu.get(f"/api/v1/cases/{number}/").status_code == 200  # its leg exists, waiting
-
-    assert post(chengdu, number, "sign_leg", leg=second["id"]).status_code == 409  # must wait for 长沙
+    # 成都's leg waits for 长沙: nothing was sent to 成都 yet, so the case does not exist for it.
+    assert chengdu.get(f"/api/v1/cases/{number}/").status_code == 404
+    assert chengdu.get("/api/v1/cases/").json()["results"] == []
+    assert post(chengdu, number, "sign_leg", leg=second["id"]).status_code == 404
     post(changsha, number, "sign_leg", leg=first["id"])
     post(changsha, number, "start_leg", leg=first["id"])
     after_first = post(

@@ -80,7 +80,7 @@ def test_others_cannot_upload_or_download(online_case, applicant, outsider, supe
     assert upload(client_for(outsider), online_case.number).status_code == 404
     url = f"/api/v1/cases/{online_case.number}/materials/{material.pk}/file/"
     assert client_for(outsider).get(url).status_code == 404
-    assert client_for(supervisor_b).get(url).status_code == 404  # sees the case, not the documents
+    assert client_for(supervisor_b).get(url).status_code == 403  # sees the case, may not open documents
     assert (
         client_for(supervisor_b)
         .get(f"/api/v1/cases/{online_case.number}/")

@@ -33,32 +33,17 @@ def test_a_bad_id_number_is_a_400_on_that_field(applicant, offices):
     assert "last character" in body["applicant"]["id_number"][0]
 
 
-def test_an_organisation_applies_with_its_credit_code(applicant, offices):
-    payload = case_payload("online", offices, item="KS-2-015", handling_office=offices["dept_a"].code)
-    payload["applicant"] = {
-        "kind": "organisation",
-        "name": "深圳演示科技有限公司",
-        "id_type": "resident_id",
-        "id_number": "11010519491231002X",
-    }
-    assert "id_type" in refused(client_for(applicant), payload)["applicant"]
-    payload["applicant"].update(id_type="uscc", id_number="91110000600037341L")
-    reply = client_for(applicant).post("/api/v1/cases/", payload, format="json")
-    assert reply.status_code == 201, reply.content
-    assert reply.json()["applicant_name"] == "深圳演示科技有限公司"
-
-
-def test_an_agent_needs_an_identity_and_a_mandate(applicant, offices):
-    payload = case_payload("online", offices)
+def test_a_window_clerk_records_an_agent_with_an_identity_and_a_mandate(window_clerk, offices):
+    payload = case_payload("proxy", offices)
     payload["applicant"].update(agent_name="李四")
-    body = refused(client_for(applicant), payload)["applicant"]
+    body = refused(client_for(window_clerk), payload)["applicant"]
     assert set(body) == {"agent_id_number", "mandate"}
     payload["applicant"].update(
         agent_id_type="resident_id",
-        agent_id_number="11010519491231002X",
+        agent_id_number="44030519850615002X",
         mandate="授权委托书（2026-11-27 签署）",
     )
-    assert client_for(applicant).post("/api/v1/cases/", payload, format="json").status_code == 201
+    assert client_for(window_clerk).post("/api/v1/cases/", payload, format="json").status_code == 201
 
 
 def test_the_item_must_be_published_and_support_the_mode(applicant, offices, window_clerk):
