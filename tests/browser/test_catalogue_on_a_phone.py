@@ -10,7 +10,7 @@ def test_a_person_on_a_phone_searches_and_opens_a_guide(live_server, reference_d
     screenshot(phone, "phone-home")
 
     phone.fill("#q", "户口迁移")
-    phone.click("button[type=submit]")
+    phone.click("form.search button[type=submit]")
     phone.wait_for_url("**/items/?q=*")
     assert "共找到5个事项" in phone.inner_text(".result-count")
     assert fits_the_screen(phone)
@@ -39,6 +39,8 @@ def test_filters_keep_their_values_in_a_shareable_url(live_server, reference_dat
 def test_the_language_switch_turns_the_page_into_english(live_server, reference_data, phone):
     phone.goto(live_server.url + "/items/KS-1-001/")
     phone.select_option("#lang-select", "en")
+    assert phone.locator("html").get_attribute("lang") == "zh-hans"  # nothing happens before confirming
+    phone.click(".lang button")
     phone.wait_for_load_state()
     phone.wait_for_selector("html[lang=en]")
     assert "Materials" in phone.inner_text("main")

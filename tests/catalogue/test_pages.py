@@ -51,7 +51,7 @@ def test_the_item_guide_shows_what_an_applicant_needs(client):
     assert "多地联办" in page
     assert "申请人有效身份证件" in page
     assert "20个工作日" in page
-    assert "网上申请和办件进度查询功能正在建设中" in page  # the apply entry is a placeholder and says so
+    assert 'href="/apply/KS-1-007/"' in page  # 立即申办 opens the application form
 
 
 def test_a_batch_3_guide_shows_its_deadline(client):

@@ -1,0 +1,3 @@
+"""Pages: clerk (see cases/urls.py)."""
+
+urlpatterns: list = []

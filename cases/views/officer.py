@@ -1,0 +1,122 @@
+"""Pages: the inbox of a handling officer or window clerk — what waits for their office.
+
+Built from `selectors.inbox_for`, as the API's inbox is; which case is due soon or overdue comes
+from its lists, not from rules of our own. One tab is shown at a time (?tab=…), so it works
+without JavaScript; the number of queries does not grow with the number of cases.
+"""
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+
+from .. import roles, selectors, workflows
+from ..deadlines import local_date
+from .case_page import MESSAGE_LABELS
+
+LIMIT = 50  # rows per list, as the API's inbox
+# slug, label, the lists of inbox_for shown in the tab
+TABS = (
+    ("to_sign", _("To sign for"), ("to_sign", "legs_to_sign")),
+    ("to_accept", _("To accept"), ("to_accept",)),
+    ("to_decide", _("In progress"), ("to_decide",)),
+    ("legs_open", _("Regions' tasks"), ("legs_open",)),
+    ("due_soon", _("Due soon"), ("due_soon",)),
+    ("overdue", _("Overdue"), ("overdue",)),
+    ("arrivals", _("New arrivals"), ("arrivals",)),
+)
+
+
+def _case_row(case, today, soon: set, late: set) -> dict:
+    signing = case.status == "transferred"
+    due = case.sign_due if signing else case.promised_due
+    if case.pk in late or (signing and due and due < today):
+        state = "overdue"
+    elif case.pk in soon or (signing and due == today):
+        state = "due_soon"
+    else:
+        state = ""
+    return {
+        "number": case.number,
+        "item": case.item.name,
+        "what": workflows.status_label(case.status),
+        "office": case.receiving_office.name,
+        "due": due,
+        "due_what": _("sign for by") if signing else _("promised"),
+        "state": state,
+    }
+
+
+def _leg_row(leg, today) -> dict:
+    due = leg.sign_due if leg.status == "to_sign" else None
+    return {
+        "number": leg.case.number,
+        "item": leg.case.item.name,
+        "what": workflows.LEG_STATUS_LABELS.get(leg.status, leg.status),
+        "office": leg.case.receiving_office.name,
+        "due": due,
+        "due_what": _("sign for by"),
+        "state": "overdue" if due and due < today else "due_soon" if due == today else "",
+    }
+
+
+def _arrival_row(entry) -> dict:
+    sender = entry.message.from_office
+    return {
+        "number": entry.case.number,
+        "item": entry.case.item.name,
+        "what": MESSAGE_LABELS.get(entry.kind, entry.kind),
+        "office": sender.name if sender else "",
+        "due": None,
+        "arrived": entry.created_at,
+        "state": "",
+    }
+
+
+def _by_due_date(rows: list[dict]) -> list[dict]:
+    """Earliest due first; rows without a due date keep their order after them."""
+    return sorted(rows, key=lambda row: row["due"] or date.max)
+
+
+@never_cache
+@login_required
+def inbox(request):
+    actor = selectors.actor_for(request.user)
+    if actor.role not in (roles.HANDLING_OFFICER, roles.WINDOW_CLERK) or actor.office is None:
+        message = _("The inbox is for handling officers and window clerks of an office.")
+        return render(request, "cases/case/forbidden.html", {"message": message}, status=403)
+    box = selectors.inbox_for(actor, limit=LIMIT)
+    today = local_date(timezone.now())
+    soon = {case.pk for case in box["due_soon"]}
+    late = {case.pk for case in box["overdue"]}
+    rows = {
+        "arrivals": [_arrival_row(entry) for entry in box["arrivals"]],
+        "legs_to_sign": [_leg_row(leg, today) for leg in box["legs_to_sign"]],
+        "legs_open": [_leg_row(leg, today) for leg in box["legs_open"]],
+    }
+    for name in ("to_sign", "to_accept", "to_decide", "due_soon", "overdue"):
+        rows[name] = [_case_row(case, today, soon, late) for case in box[name]]
+    tabs = []
+    for slug, label, lists in TABS:
+        found = [row for name in lists for row in rows[name]]
+        full = any(len(box[name]) >= LIMIT for name in lists)
+        tabs.append(
+            {
+                "slug": slug,
+                "label": label,
+                "rows": found if slug == "arrivals" else _by_due_date(found),
+                "count": f"{len(found)}+" if full else str(len(found)),
+            }
+        )
+    chosen = request.GET.get("tab")
+    current = next((tab for tab in tabs if tab["slug"] == chosen), None)
+    current = current or next((tab for tab in tabs if tab["rows"]), tabs[0])
+    context = {"office": actor.office, "tabs": tabs, "current": current, "today": today, "limit": LIMIT}
+    return render(request, "cases/officer/inbox.html", context)
+
+
+urlpatterns = [path("officer/", inbox, name="officer_inbox")]

@@ -1,0 +1,3 @@
+"""Pages: supervisor (see cases/urls.py)."""
+
+urlpatterns: list = []

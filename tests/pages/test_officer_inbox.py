@@ -1,0 +1,78 @@
+"""The officer's inbox: what waits for the office, tab by tab, due dates in words."""
+
+from datetime import timedelta
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cases.models import Case
+from tests.builders import act, register
+
+
+def client_for(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def in_review(applicant, officer, offices, overdue=False) -> Case:
+    case = act(officer, act(officer, register(applicant, "online", offices), "accept"), "start_review")
+    if overdue:
+        Case.objects.filter(pk=case.pk).update(promised_due=timezone.localdate() - timedelta(days=3))
+    return case
+
+
+def test_each_tab_shows_its_count_and_links_to_the_case(applicant, handling_officer, offices):
+    waiting = register(applicant, "online", offices)
+    in_review(applicant, handling_officer, offices)
+
+    html = client_for(handling_officer).get("/officer/?tab=to_accept").content.decode()
+
+    assert 'href="?tab=to_accept" class="tab tab-to_accept current" aria-current="page">To accept' in html
+    assert '<span class="count">1</span>' in html
+    assert f'href="/cases/{waiting.number}/"' in html
+
+
+def test_an_overdue_case_says_so_in_words_not_colour_alone(applicant, handling_officer, offices):
+    late = in_review(applicant, handling_officer, offices, overdue=True)
+
+    html = client_for(handling_officer).get("/officer/?tab=overdue").content.decode()
+
+    assert f'href="/cases/{late.number}/"' in html
+    assert 'class="due due-overdue"' in html
+    assert "· overdue" in html
+
+
+def test_rows_are_sorted_by_due_date(applicant, handling_officer, offices):
+    later = in_review(applicant, handling_officer, offices)
+    sooner = in_review(applicant, handling_officer, offices, overdue=True)
+
+    html = client_for(handling_officer).get("/officer/?tab=to_decide").content.decode()
+
+    assert html.index(sooner.number) < html.index(later.number)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_cases(
+    applicant, handling_officer, offices, django_assert_max_num_queries
+):
+    officer = client_for(handling_officer)
+    in_review(applicant, handling_officer, offices, overdue=True)
+    register(applicant, "online", offices)
+    with CaptureQueriesContext(connection) as few:
+        assert officer.get("/officer/").status_code == 200
+
+    for overdue in (True, False, True):
+        in_review(applicant, handling_officer, offices, overdue=overdue)
+        register(applicant, "online", offices)
+
+    with django_assert_max_num_queries(len(few)):
+        assert officer.get("/officer/").status_code == 200
+
+
+def test_only_officers_and_clerks_of_an_office_have_an_inbox(applicant, window_clerk, supervisor_b):
+    assert client_for(window_clerk).get("/officer/").status_code == 200
+    assert client_for(supervisor_b).get("/officer/").status_code == 403
+    assert client_for(applicant).get("/officer/").status_code == 403
+    assert Client().get("/officer/").status_code == 302
