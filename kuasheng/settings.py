@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats import base_formats
 
@@ -48,19 +49,23 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
     "simple_history",
     "axes",
+    "csp",
     "catalogue",
     "cases",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the request (session, auth, axes, views): refuses NUL characters,
+    # too deep or too large bodies; see kuasheng/middleware.py.
+    "kuasheng.middleware.EdgeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login
 ]
@@ -84,6 +90,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # lockouts are still logged as warnings
+# Axes records the typed username before any form checks it: cut it to a username's length.
+AXES_USERNAME_CALLABLE = "kuasheng.middleware.axes_username"
+# A locked-out login gets the site's page (status 429) saying so in the reader's language; the API
+# keeps its JSON answer.
+AXES_LOCKOUT_CALLABLE = "cases.views.accounts.lockout_response"
 
 ROOT_URLCONF = "kuasheng.urls"
 WSGI_APPLICATION = "kuasheng.wsgi.application"
@@ -147,7 +158,10 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+# One login page for every role (cases/views/accounts.py); after it each role lands on its own start
+# page (accounts.start_page_for), so LOGIN_REDIRECT_URL is only the fallback of Django's own views.
+LOGIN_URL = "cases:login"
+LOGIN_REDIRECT_URL = "catalogue:home"
 
 # Security headers; the deployment checklist (manage.py check --deploy) passes with DEBUG=0.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -177,11 +191,44 @@ LOGGING = {
     },
 }
 
+# Content-Security-Policy on every response (django-csp): everything comes from this portal, so
+# no other host is named anywhere; no plugins, no framing (as X_FRAME_OPTIONS). The API docs load
+# their start-up script from a URL (SpectacularSwaggerSplitView), so scripts need no 'unsafe-inline'.
+# Third-party templates we do not override need three allowances, each checked against the
+# rendered page by tests/test_security_headers.py (an upgrade that changes them fails there):
+CSP_THIRD_PARTY_STYLES = [
+    "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='",  # drf-spectacular's <style> in /api/docs/
+    "'sha256-1kn+agGaGZdaFPNbx228buXQB9KXcy9RVE6NMUiW4SQ='",  # DRF browsable API: Pygments' <style>
+]
+CSP_THIRD_PARTY_HANDLERS = [
+    "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",  # import-export: "select all" on export
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "script-src-attr": ["'unsafe-hashes'", *CSP_THIRD_PARTY_HANDLERS],  # only that one handler
+        "style-src": [SELF, *CSP_THIRD_PARTY_STYLES],
+        # style="…" attributes in simple-history's, import-export's and DRF's templates (Django's own
+        # admin has none); an attribute cannot load anything from elsewhere.
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],  # Swagger UI's and the admin's icons are data: URIs in their CSS
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous request to a protected endpoint gets 401 with
+    # `WWW-Authenticate: Token` (session authentication has no such header, so DRF would say 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "EXCEPTION_HANDLER": "cases.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
@@ -199,15 +246,22 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
 }
+# API tokens (django-rest-knox): stored as digests, expire after TOKEN_TTL_HOURS like a staff
+# session, revocable one by one (POST /api/v1/auth/logout/) or all at once (…/logoutall/).
+TOKEN_TTL_HOURS = int(os.environ.get("TOKEN_TTL_HOURS", "8"))
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",  # the header clients already send: `Authorization: Token <token>`
+    "AUTO_REFRESH": False,  # a token ends when it expires, however much it is used
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "跨省通办 API (kuasheng)",
     "DESCRIPTION": "The national 跨省通办 item list (国办发〔2020〕35号), departments and regions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI and Redoc are served from this portal's static files, not from a CDN.
+    # Swagger UI is served from this portal's static files, not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "IdTypeEnum": "cases.models.IdType",
@@ -248,10 +302,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# The worker's consumer reconnects every second (Celery's waits up to 30 s), for as long as the
+# broker is away (Celery's 100 attempts would end the worker after 100 s), and queues a relay
+# each time it is connected again (kuasheng/celery.py).
+CELERY_WORKER_CONSUMER = "kuasheng.celery:PromptConsumer"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULE = {
-    # Publish outbox messages that are still pending (broker down at commit) or were sent but
-    # never delivered (broker restart, killed worker).
-    "relay-handoffs": {"task": "cases.relay_handoffs", "schedule": 30.0},
+    # Publish outbox messages that are still pending (broker refused or troubled at commit), are
+    # due again after a failed delivery, or were sent but never delivered (broker restart, killed
+    # worker). Workers also queue it when they reconnect; this catches what nobody triggered.
+    "relay-handoffs": {"task": "cases.relay_handoffs", "schedule": 5.0},
     # Near-due and overdue cases, transfers and legs: notify the responsible office.
     "flag-deadlines": {"task": "cases.flag_deadlines", "schedule": 15 * 60.0},
 }
@@ -259,14 +319,33 @@ CELERY_BEAT_SCHEDULE = {
 # --- Cases ---------------------------------------------------------------------------------
 HANDOFF_MAX_ATTEMPTS = int(os.environ.get("HANDOFF_MAX_ATTEMPTS", "5"))
 HANDOFF_BACKOFF_SECONDS = int(os.environ.get("HANDOFF_BACKOFF_SECONDS", "30"))  # doubles per failure, ≤ 1 h
-HANDOFF_REDELIVER_AFTER_SECONDS = int(os.environ.get("HANDOFF_REDELIVER_AFTER_SECONDS", "300"))
+# Seconds: a request waits at most HANDOFF_PUBLISH_WAIT for the broker (then the outbox row is the
+# safety net); a publishing connection gives up after HANDOFF_PUBLISH_TIMEOUT, connecting or answering.
+HANDOFF_PUBLISH_WAIT = float(os.environ.get("HANDOFF_PUBLISH_WAIT", "0.1"))
+HANDOFF_PUBLISH_TIMEOUT = float(os.environ.get("HANDOFF_PUBLISH_TIMEOUT", "1"))
+# A relay run publishes until nothing is due or this many seconds passed (well below the 60 s soft limit).
+HANDOFF_RELAY_SECONDS = float(os.environ.get("HANDOFF_RELAY_SECONDS", "20"))
+# Rows a relay claimed are its own this long (one batch takes well under a second to publish).
+HANDOFF_LEASE_SECONDS = int(os.environ.get("HANDOFF_LEASE_SECONDS", "10"))
+# Sent, not delivered this long, and the broker's queue empty: presumed lost, published again.
+HANDOFF_REDELIVER_AFTER_SECONDS = int(os.environ.get("HANDOFF_REDELIVER_AFTER_SECONDS", "15"))
 # No national rule sets these (DOMAIN.md): working days to sign for a transfer or a leg, and
 # how many working days before a due date a case counts as near due.
 SIGN_FOR_WORKING_DAYS = int(os.environ.get("SIGN_FOR_WORKING_DAYS", "1"))
 NEAR_DUE_WORKING_DAYS = int(os.environ.get("NEAR_DUE_WORKING_DAYS", "3"))
 MATERIAL_MAX_BYTES = int(os.environ.get("MATERIAL_MAX_BYTES", str(20 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- The edge (kuasheng/middleware.py) -------------------------------------------------------
+# A request body larger than this (multipart: MATERIAL_MAX_BYTES more) is a 413; JSON nested
+# deeper than REQUEST_JSON_MAX_DEPTH is a 400 before it is parsed (Python's parser recurses).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+REQUEST_JSON_MAX_DEPTH = 32
+# The schema says what the edge may answer (400 on every operation, 413 where there is a body).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    *SPECTACULAR_SETTINGS.get("POSTPROCESSING_HOOKS", ["drf_spectacular.hooks.postprocess_schema_enums"]),
+    "kuasheng.middleware.document_edge_responses",
+]
 
 # --- The catalogue --------------------------------------------------------------------------
 # Used for an item whose statutory or promised limit is empty (行政许可法 第四十二条: 20 working days).
