@@ -88,7 +88,8 @@ class CasePagination(CursorPagination):
         try:
             return super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError({"cursor": [_("Use the next or previous link as given.")]}) from None
+            message = _("Use the next or previous link as given.")
+            raise exceptions.ValidationError({"cursor": [message]}) from None
 
 
 def idempotency_key(request) -> str:
