@@ -1,6 +1,5 @@
 """REST API of cases: register, list, detail, actions, materials, inbox, tracking, handoffs."""
 
-import unicodedata
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -365,9 +364,7 @@ class TrackView(APIView):
     )
     def get(self, request):
         # As people type them: full-width characters folded, spaces dropped (the number keeps its dashes).
-        number = (
-            unicodedata.normalize("NFKC", request.query_params.get("number", "")).replace(" ", "").upper()
-        )
+        number = identity.normalise_case_number(request.query_params.get("number", ""))
         tail = identity.normalise(request.query_params.get("id_tail", ""))
         errors = {}
         if not number or len(number) > 32:

@@ -33,6 +33,11 @@ def normalise(number: str) -> str:
     return re.sub(r"[\s\-]+", "", unicodedata.normalize("NFKC", number or "")).upper()
 
 
+def normalise_case_number(number: str) -> str:
+    """A case number as people type it: full-width folded, spaces dropped, upper case (dashes kept)."""
+    return unicodedata.normalize("NFKC", number or "").replace(" ", "").upper()
+
+
 def validate_phone(phone: str) -> str:
     """A phone as typed (全角 digits, spaces, dashes) to its digits, with a leading + for a country code."""
     phone = normalise(phone)

@@ -65,10 +65,10 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
         errors["item"] = _("This item is not open for applications.")
     elif mode not in item.modes:
         errors["mode"] = _("This item supports %(modes)s only.") % {"modes": ", ".join(item.modes)}
-    receiving, handling, initial = _offices_and_step(actor, mode, data, errors)
+    receiving, handling, initial = offices_and_step(actor, mode, data, errors)
     who = applicant_for(actor, data, errors)
-    if who and who["kind"] not in _audience_kinds(item):
-        errors["applicant"] = _audience_error(item)
+    if who and audience_error(item, who["kind"]):
+        errors["applicant"] = audience_error(item, who["kind"])
     if errors:
         raise ValidationError(errors)
 
@@ -176,11 +176,10 @@ def applicant_for(actor: Actor, data: dict, errors: dict) -> dict | None:
     }
 
 
-def _audience_kinds(item: ServiceItem) -> set[str]:
-    return {"person", "organisation"} if item.audience == ServiceItem.Audience.BOTH else {item.audience}
-
-
-def _audience_error(item: ServiceItem) -> str:
+def audience_error(item: ServiceItem, kind: str) -> str:
+    """Why an applicant of `kind` (person / organisation) cannot apply for `item`; empty if they can."""
+    if item.audience in (ServiceItem.Audience.BOTH, kind):
+        return ""
     if item.audience == ServiceItem.Audience.PERSON:
         return _("This item is for persons only; an organisation cannot apply for it.")
     return _(
@@ -188,7 +187,7 @@ def _audience_error(item: ServiceItem) -> str:
     )
 
 
-def _offices_and_step(actor: Actor, mode: str, data: dict, errors: dict):
+def offices_and_step(actor: Actor, mode: str, data: dict, errors: dict):
     receiving, handling = data.get("receiving_office"), data.get("handling_office")
     is_staff = actor.role in (roles.WINDOW_CLERK, roles.HANDLING_OFFICER)
     action = "register" if is_staff else "submit"

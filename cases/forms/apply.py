@@ -322,7 +322,7 @@ class ApplyForm(forms.Form):
             # Registration's own checks of the offices, delivery and applicant (they read, never
             # write), so every mistake is told at once; register_case runs them again when filing.
             errors: dict = {}
-            registration._offices_and_step(self.actor, self.validated["mode"], self.validated, errors)
+            registration.offices_and_step(self.actor, self.validated["mode"], self.validated, errors)
             registration.applicant_for(self.actor, self.validated, errors)
             if errors:
                 self.add_errors(ValidationError(errors))

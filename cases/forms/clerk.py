@@ -149,11 +149,11 @@ class ReceiveForm(forms.Form):
         if rules.is_valid():
             self.validated = rules.validated_data
             errors: dict = {}
-            registration._offices_and_step(self.actor, Mode.PROXY, self.validated, errors)
+            registration.offices_and_step(self.actor, Mode.PROXY, self.validated, errors)
             registration.applicant_for(self.actor, self.validated, errors)
             item = self.validated["item"]
-            if self.validated["applicant"]["kind"] not in registration._audience_kinds(item):
-                errors["applicant"] = registration._audience_error(item)
+            if registration.audience_error(item, self.validated["applicant"]["kind"]):
+                errors["applicant"] = registration.audience_error(item, self.validated["applicant"]["kind"])
             if errors:
                 self.add_errors(ValidationError(errors))
         else:

@@ -57,7 +57,7 @@ def _why_not(item: ServiceItem, profile: ApplicantProfile | None) -> str:
         return "no_profile"
     if item.status != ServiceItem.Status.PUBLISHED or not applicant_modes(item):
         return "not_online"
-    if profile.kind not in registration._audience_kinds(item):
+    if registration.audience_error(item, profile.kind):
         return "audience"
     return ""
 
@@ -86,7 +86,7 @@ def apply(request, item_code: str):
     if blocked:
         context["blocked"] = blocked
         if blocked == "audience":
-            context["audience_error"] = registration._audience_error(item)
+            context["audience_error"] = registration.audience_error(item, profile.kind)
         return render(
             request, "cases/applicant/apply.html", context, status=400 if request.method == "POST" else 200
         )

@@ -5,8 +5,6 @@ and shares its throttle (scope "track", the same counter per client address): gu
 is no easier here than on the API. A wrong number and a wrong tail read the same.
 """
 
-import unicodedata
-
 from django import forms
 from django.shortcuts import render
 from django.urls import path
@@ -39,7 +37,7 @@ class TrackForm(forms.Form):
     # As cases.api.TrackView.get: full-width characters folded, spaces dropped (the number keeps
     # its dashes), the tail normalised like every identity number.
     def clean_number(self):
-        number = unicodedata.normalize("NFKC", self.cleaned_data["number"]).replace(" ", "").upper()
+        number = identity.normalise_case_number(self.cleaned_data["number"])
         if not number or len(number) > 32:
             raise forms.ValidationError(NUMBER_MESSAGE)
         return number
