@@ -126,8 +126,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction begins and wait for another writer (up to 20 s),
     # instead of failing at once with "database is locked" when a reader tries to write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
-    # A file, not memory, so the Celery worker the handoff tests start can open the same database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-kuasheng.sqlite3")}
+    # A file, not memory, so the Celery worker the handoff tests start can open the same database;
+    # beside the database it tests (var/test-kuasheng.sqlite3 by default), so two checkouts or
+    # two DATABASE_URLs never share one test file.
+    _db_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(f"test-{_db_file.name}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
