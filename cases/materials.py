@@ -1,4 +1,5 @@
-"""Uploaded materials: size and type limits, SHA-256, trust level (A–D)."""
+"""Materials: size and type limits of uploads, SHA-256, trust level (A–D), what only staff may record
+about paper (`marks_by`), and the 一次性告知 rule of required materials (`missing_required`)."""
 
 import hashlib
 
@@ -46,21 +47,56 @@ def name_from_file(file_name: str) -> str:
     return stem[: limit - len(tail)] + tail
 
 
+def marks_by(actor, data: dict) -> dict:
+    """What a material records about paper and trust, by who records it; the one rule for uploads
+    (`attach`) and registration (`registration.register_case`).
+
+    Only window staff hold the paper: they say whether the original was seen (已核验原件), a copy
+    kept (留存复印件), the original goes on paper to the handling office (原件寄递), and the trust
+    level they vouch for (A–C; C, a scan or record made from the original, by default). An
+    applicant's say-so is none of these: all False, trust D.
+    """
+    if actor.role == roles.APPLICANT:
+        return {
+            "original_on_paper": False,
+            "original_seen": False,
+            "copy_kept": False,
+            "trust_level": Material.Trust.D,
+        }
+    return {
+        "original_on_paper": bool(data.get("original_on_paper")),
+        "original_seen": bool(data.get("original_seen")),
+        "copy_kept": bool(data.get("copy_kept")),
+        "trust_level": data.get("trust_level") or Material.Trust.C,
+    }
+
+
+def missing_required(item, requirement_ids) -> str:
+    """一次性告知: every required material of `item` whose requirement is not among those received,
+    named in one message (empty if none is missing). The API's `materials` list and the 收件
+    checklist are both checked with it."""
+    received = {int(pk) for pk in requirement_ids}
+    missing = [r.name for r in item.materials.all() if r.required and r.pk not in received]
+    if not missing:
+        return ""
+    return _(
+        "Missing required materials: %(names)s. Tell the applicant everything that is missing at once "
+        "and receive the submission when it is complete."
+    ) % {"names": "、".join(missing)}
+
+
 def attach(*, case, actor, data: dict) -> Material:
     """Record a material: an uploaded file, or (staff only) a paper original seen at the window."""
     upload = data.get("file")
-    is_applicant = actor.role == roles.APPLICANT
-    if upload is None and is_applicant:
+    if upload is None and actor.role == roles.APPLICANT:
         raise ValidationError({"file": _("Choose a file to upload.")})
     material = Material(
         case=case,
         kind=data.get("kind") or Material.Kind.MATERIAL,
         name=data.get("name") or (name_from_file(upload.name) if upload else ""),
         requirement=data.get("requirement"),
-        original_on_paper=bool(data.get("original_on_paper")) and not is_applicant,
-        # Applicants' uploads are D; staff say what they saw (A–C), scans by default C.
-        trust_level=Material.Trust.D if is_applicant else data.get("trust_level") or Material.Trust.C,
         uploaded_by=actor.user,
+        **marks_by(actor, data),
     )
     if not material.name:
         raise ValidationError({"name": _("Name the material.")})

@@ -308,7 +308,21 @@ class Material(models.Model):
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     trust_level = models.CharField(_("trust level"), max_length=1, choices=Trust.choices, default=Trust.D)
-    original_on_paper = models.BooleanField(_("original on paper"), default=False)
+    # What the window saw and did with the paper (staff only; an applicant's are always False,
+    # materials.marks_by): the checklist of 收件.
+    original_on_paper = models.BooleanField(
+        _("original on paper"),
+        default=False,
+        help_text=_("The original goes on paper to the handling office (原件寄递)."),
+    )
+    original_seen = models.BooleanField(
+        _("original seen"),
+        default=False,
+        help_text=_("Staff checked the original at the window (已核验原件)."),
+    )
+    copy_kept = models.BooleanField(
+        _("copy kept"), default=False, help_text=_("The window keeps a copy on file (留存复印件).")
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

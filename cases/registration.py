@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from catalogue.models import ServiceItem
 
-from . import deadlines, identity, roles, workflows
+from . import deadlines, identity, materials, roles, workflows
 from .models import (
     MODE_LETTERS,
     Applicant,
@@ -19,6 +19,7 @@ from .models import (
     CaseNumberSequence,
     Leg,
     Material,
+    Mode,
 )
 from .selectors import Actor
 from .services import Outcome, record_event, send_messages
@@ -42,7 +43,8 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
     """File a new case in one call: applicant, item, mode, offices, cooperating regions, materials.
 
     `data` has been parsed by the API or form; this checks what depends on the caller and the
-    item, raises ValidationError (field → message) and writes nothing on any error.
+    item, raises ValidationError (field → message) and writes nothing on any error. What the
+    materials say about paper and trust is the recorder's to say (`materials.marks_by`).
     """
     user = actor.user
     # One registration at a time per account, so a retried request cannot file the case twice.
@@ -63,8 +65,14 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
     errors = {}
     if item.status != ServiceItem.Status.PUBLISHED:
         errors["item"] = _("This item is not open for applications.")
+    elif not item.applied_through_portal:
+        errors["item"] = _("This item is not applied for through this portal: %(where)s") % {
+            "where": item.where_to_go or item.get_channel_display()
+        }
     elif mode not in item.modes:
-        errors["mode"] = _("This item supports %(modes)s only.") % {"modes": ", ".join(item.modes)}
+        errors["mode"] = _("This item supports %(modes)s only.") % {
+            "modes": "、".join(str(Mode(m).label) for m in item.modes)
+        }
     receiving, handling, initial = offices_and_step(actor, mode, data, errors)
     who = applicant_for(actor, data, errors)
     if who and audience_error(item, who["kind"]):
@@ -101,7 +109,13 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
         if plan.get("after"):
             Leg.objects.filter(pk=legs[plan["office"].pk].pk).update(depends_on=legs[plan["after"].pk])
     for entry in data.get("materials", []):
-        Material.objects.create(case=case, uploaded_by=user, **entry)
+        Material.objects.create(
+            case=case,
+            uploaded_by=user,
+            name=entry["name"],
+            requirement=entry.get("requirement"),
+            **materials.marks_by(actor, entry),
+        )
     record_event(
         case,
         initial.action,

@@ -13,6 +13,7 @@ from catalogue.models import MaterialRequirement, ServiceItem
 
 from . import identity, workflows
 from .deadlines import local_date
+from .materials import missing_required
 from .models import (
     Applicant,
     Case,
@@ -125,11 +126,27 @@ class CooperationInputSerializer(serializers.Serializer):
 
 
 class MaterialInputSerializer(serializers.Serializer):
+    """One material handed in (present): a row of the window's 收件 checklist, or one not on the list.
+
+    The three marks are the window's to give; an applicant's are recorded as false (materials.marks_by).
+    """
+
     name = serializers.CharField(max_length=200)
     requirement = serializers.PrimaryKeyRelatedField(
         queryset=MaterialRequirement.objects.all(), required=False, allow_null=True
     )
-    original_on_paper = serializers.BooleanField(default=False)
+    original_on_paper = serializers.BooleanField(
+        default=False,
+        help_text=_("The original goes to the handling office on paper (原件寄递). Staff only."),
+    )
+    original_seen = serializers.BooleanField(
+        default=False,
+        help_text=_("Staff checked the original at the window (已核验原件). Staff only."),
+    )
+    copy_kept = serializers.BooleanField(
+        default=False,
+        help_text=_("The window keeps a copy on file (留存复印件). Staff only."),
+    )
 
 
 class CaseCreateSerializer(serializers.Serializer):
@@ -161,14 +178,25 @@ class CaseCreateSerializer(serializers.Serializer):
     cooperating = CooperationInputSerializer(many=True, required=False)
     delivery_method = serializers.ChoiceField(Case.Delivery.choices)
     delivery_address = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    materials = MaterialInputSerializer(many=True, required=False)
+    materials = MaterialInputSerializer(
+        many=True,
+        required=False,
+        help_text=_(
+            "What was handed in. When given, every required material of the item must be in it "
+            "(all missing ones are named at once, 一次性告知); leave it out to add materials later."
+        ),
+    )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
     def validate(self, attrs):
         item = attrs["item"]
-        for entry in attrs.get("materials", []):
-            if entry.get("requirement") and entry["requirement"].item_id != item.pk:
+        if "materials" in attrs:
+            entries = attrs["materials"]
+            if any(e.get("requirement") and e["requirement"].item_id != item.pk for e in entries):
                 raise serializers.ValidationError({"materials": _("A material requirement of another item.")})
+            missing = missing_required(item, [e["requirement"].pk for e in entries if e.get("requirement")])
+            if missing:
+                raise serializers.ValidationError({"materials": [missing]})
         return attrs
 
 
@@ -197,11 +225,17 @@ class MaterialUploadSerializer(serializers.Serializer):
         queryset=MaterialRequirement.objects.all(), required=False, allow_null=True
     )
     trust_level = serializers.ChoiceField(Material.Trust.choices, required=False)
+    # What the window saw and did with the paper; an applicant's are recorded as false (materials.marks_by).
     original_on_paper = serializers.BooleanField(default=False)
+    original_seen = serializers.BooleanField(default=False)
+    copy_kept = serializers.BooleanField(default=False)
     kind = serializers.ChoiceField(
-        [Material.Kind.MATERIAL, Material.Kind.MANDATE],
+        [Material.Kind.MATERIAL, Material.Kind.MANDATE, Material.Kind.RESULT],
         default=Material.Kind.MATERIAL,
-        help_text=_("mandate: the 授权委托书 of an agent filing for someone else."),
+        help_text=_(
+            "mandate: the 授权委托书 of an agent filing for someone else; result: the deciding office's "
+            "electronic result (action attach_result), which the applicant downloads once delivered online."
+        ),
     )
 
 
@@ -324,6 +358,8 @@ class CaseMaterialSerializer(serializers.ModelSerializer):
             "sha256",
             "trust_level",
             "original_on_paper",
+            "original_seen",
+            "copy_kept",
             "uploaded_at",
             "download",
         ]
@@ -339,10 +375,12 @@ class ShipmentSerializer(serializers.Serializer):
     kind = serializers.CharField()
     carrier = serializers.CharField()
     tracking_number = serializers.CharField()
-    from_office = serializers.CharField(source="from_office.name", default=None)
-    to_office = serializers.CharField(source="to_office.name", default=None)
+    from_office = serializers.CharField(source="from_office.name", default=None, allow_null=True)
+    to_office = serializers.CharField(
+        source="to_office.name", default=None, allow_null=True
+    )  # None: to the applicant
     shipped_at = serializers.DateTimeField()
-    received_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(allow_null=True)  # null while on its way
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -383,7 +421,7 @@ class SuspensionSerializer(serializers.Serializer):
     kind = serializers.CharField()
     reason = serializers.CharField()
     started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)  # null while the clock is stopped
     working_days = serializers.IntegerField(allow_null=True)
 
 
@@ -544,3 +582,105 @@ class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "case", "created_at", "read_at"]
+
+
+# --- The supervisor's dashboard (cases.dashboard.figures): output only ------------------------------
+
+
+class DashboardSummarySerializer(serializers.Serializer):
+    open = serializers.IntegerField()
+    due_soon = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    transfers_not_signed = serializers.IntegerField()
+    legs_not_signed = serializers.IntegerField()
+    failed_handoffs = serializers.IntegerField()
+
+
+class DashboardOpenCasesSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=Mode.choices)
+    mode_label = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class DashboardCaseRowSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    item = serializers.CharField()
+    mode = serializers.ChoiceField(choices=Mode.choices)
+    mode_label = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    receiving_office = serializers.CharField()
+    handling_office = serializers.CharField()
+    promised_due = serializers.DateField(allow_null=True)
+    sign_due = serializers.DateField(allow_null=True)
+
+
+class DashboardLegRowSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    item = serializers.CharField()
+    leg = serializers.IntegerField()
+    office = serializers.CharField()
+    receiving_office = serializers.CharField()
+    status_label = serializers.CharField()
+    sign_due = serializers.DateField(allow_null=True)
+
+
+class DashboardHandoffRowSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    number = serializers.CharField()
+    from_office = serializers.CharField(allow_blank=True)
+    to_office = serializers.CharField()
+    attempts = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    last_error = serializers.CharField(allow_blank=True, help_text=_("First line, shortened."))
+
+
+class DashboardWeekSerializer(serializers.Serializer):
+    week = serializers.CharField(help_text=_("ISO week, e.g. 2026-W48."))
+    week_start = serializers.DateField(help_text=_("Its Monday."))
+    week_end = serializers.DateField(help_text=_("Its Sunday."))
+    online = serializers.IntegerField()
+    proxy = serializers.IntegerField()
+    joint = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class DashboardOnTimeSerializer(serializers.Serializer):
+    office_code = serializers.CharField()
+    office = serializers.CharField()
+    concluded = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    rate = serializers.FloatField(help_text=_("Per cent, one decimal."))
+
+
+class DashboardWorkingDaysSerializer(serializers.Serializer):
+    office_code = serializers.CharField()
+    office = serializers.CharField()
+    concluded = serializers.IntegerField()
+    average = serializers.FloatField(help_text=_("Working days, one decimal."))
+
+
+class DashboardSerializer(serializers.Serializer):
+    """The figures of the supervisor's dashboard; definitions in `cases/dashboard.py`.
+
+    Dates are Beijing dates; rates are percentages and averages working days, with one decimal.
+    """
+
+    today = serializers.DateField()
+    since = serializers.DateField(help_text=_("Monday of the first week the weekly figures count."))
+    province = serializers.CharField(
+        allow_blank=True, help_text=_("The supervisor's province code; empty for an admin (all regions).")
+    )
+    summary = DashboardSummarySerializer()
+    open_cases = DashboardOpenCasesSerializer(many=True)
+    due_soon = DashboardCaseRowSerializer(many=True)
+    overdue = DashboardCaseRowSerializer(many=True)
+    transfers_not_signed = DashboardCaseRowSerializer(many=True)
+    legs_not_signed = DashboardLegRowSerializer(many=True)
+    failed_handoffs = DashboardHandoffRowSerializer(many=True)
+    received_per_week = DashboardWeekSerializer(many=True)
+    on_time = DashboardOnTimeSerializer(many=True)
+    working_days = DashboardWorkingDaysSerializer(many=True)

@@ -131,14 +131,23 @@ class UploadForm(KeyedForm):
         empty_label=_("— none of the list —"),
     )
 
-    def __init__(self, *args, item, **kwargs):
-        kwargs.setdefault("auto_id", "id_upload_%s")
+    def __init__(self, *args, item, result=False, **kwargs):
+        kwargs.setdefault("auto_id", "id_result_%s" if result else "id_upload_%s")
         super().__init__(*args, **kwargs)
+        self.result = result
+        if result:
+            # The deciding office's electronic result: a file, its name; nothing else applies.
+            del self.fields["kind"], self.fields["requirement"]
+            self.fields["file"].required = True
+            self.fields["file"].label = _("Result document (证照、决定书等)")
+            return
         self.fields["requirement"].queryset = MaterialRequirement.objects.filter(item=item)
 
     def clean(self):
         cleaned = super().clean()
         given = {name: cleaned.get(name) for name in ("file", "name", "kind") if cleaned.get(name)}
+        if self.result:
+            given["kind"] = Material.Kind.RESULT
         if cleaned.get("requirement"):
             given["requirement"] = cleaned["requirement"].pk
         rules = MaterialUploadSerializer(data=given)

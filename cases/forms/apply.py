@@ -10,6 +10,8 @@ messages `add_errors` puts beside the fields. `file_application` is the one tran
 """
 
 import uuid
+from collections.abc import Iterator
+from typing import Protocol
 
 from django import forms
 from django.conf import settings
@@ -25,6 +27,7 @@ from .. import materials, registration, roles, services, workflows
 from ..models import ApplicantProfile, IdType, Material, Mode, Office
 from ..selectors import Actor
 from ..serializers import CaseCreateSerializer, MaterialUploadSerializer
+from .errors import ApiErrorsMixin
 
 MODE_HELP = {
     Mode.ONLINE: gettext_lazy(
@@ -111,7 +114,7 @@ def _choice(label, help_text="") -> str:
     )
 
 
-class ApplyForm(forms.Form):
+class ApplyForm(ApiErrorsMixin, forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     mode = forms.ChoiceField(label=gettext_lazy("How to apply"), widget=forms.RadioSelect)
     handling_office = forms.ChoiceField(
@@ -273,13 +276,14 @@ class ApplyForm(forms.Form):
                     "class": "only-joint",
                 }
             )
-        groups.append(
-            {
-                "legend": _("Materials"),
-                "fields": [self[f"material_{r.pk}"] for r in self.requirements],
-                "class": "materials",
-            }
-        )
+        if self.requirements:  # an item whose guide lists none has no empty heading
+            groups.append(
+                {
+                    "legend": _("Materials"),
+                    "fields": [self[f"material_{r.pk}"] for r in self.requirements],
+                    "class": "materials",
+                }
+            )
         if "as_agent" in self.fields:
             principal = [self[name] for name in self.fields if name.startswith("principal_")]
             groups.append({"legend": "", "fields": [self["as_agent"]], "class": "agent"})
@@ -327,7 +331,7 @@ class ApplyForm(forms.Form):
             if errors:
                 self.add_errors(ValidationError(errors))
         else:
-            self._serializer_errors(rules.errors)
+            self.serializer_errors(rules.errors)
         return cleaned
 
     def _request_body(self, cleaned: dict) -> dict:
@@ -362,45 +366,25 @@ class ApplyForm(forms.Form):
             }
         return body
 
-    def _serializer_errors(self, errors: dict) -> None:
-        for key, value in errors.items():
-            if key == "applicant" and isinstance(value, dict):
-                for field, messages in value.items():
-                    self._put(
-                        f"principal_{field}" if f"principal_{field}" in self.fields else "principal_name",
-                        messages,
-                    )
-            elif key == "contact" and isinstance(value, dict):
-                for field, messages in value.items():
-                    self._put(field, messages)
-            elif key == "cooperating" and isinstance(value, list):
-                for n, entry in enumerate(value, start=1):
-                    for messages in (entry or {}).values():
-                        self._put(f"cooperating_{min(n, COOPERATING_SLOTS)}", messages)
-            else:
-                self._put(key, value)
+    # --- Where the API's messages go (ApiErrorsMixin) -----------------------------------------
 
-    def add_errors(self, error: ValidationError) -> None:
-        """Put registration's messages (field → message) beside the fields they are about."""
-        for key, messages in getattr(error, "message_dict", {"": error.messages}).items():
-            self._put(key, messages)
+    def nested_field(self, key: str, field: str) -> str:
+        if key == "applicant":
+            return f"principal_{field}" if f"principal_{field}" in self.fields else "principal_name"
+        return field
 
-    def _put(self, key: str, messages) -> None:
-        if isinstance(messages, (str, dict)):
-            messages = [messages]
-        field = self.FIELD_FOR.get(key, key)
+    def entry_field(self, key: str, position: int) -> str:
+        return f"cooperating_{min(position, COOPERATING_SLOTS)}" if key == "cooperating" else key
+
+    def field_for(self, key: str) -> str | None:
+        field = super().field_for(key)
         # Online, the receiving office is the handling office; joint, the other way round.
         mode = self.cleaned_data.get("mode")
         if (mode, field) in ((Mode.ONLINE, "receiving_office"), (Mode.JOINT, "handling_office")):
             field = "handling_office" if mode == Mode.ONLINE else "receiving_office"
         if field == "principal_name" and not self.cleaned_data.get("as_agent"):
-            field = None  # about the account's own identity or the item's audience: the top of the form
-        elif field not in self.fields or field in ("item", "idempotency_key"):
-            field = None
-        if field is not None and field in self.errors:
-            return  # the field's own message (e.g. "This field is required.") says it already
-        for message in messages:
-            self.add_error(field, str(message))
+            return None  # about the account's own identity or the item's audience: the top of the form
+        return field
 
     # --- Files ----------------------------------------------------------------------------------
 
@@ -411,11 +395,11 @@ class ApplyForm(forms.Form):
             yield "mandate", None, Material.Kind.MANDATE
 
     def uploads(self):
-        """(field name, file, requirement, kind) of every chosen file, the mandate last."""
+        """(field name, what the upload records) of every chosen file, the mandate last."""
         for name, requirement, kind in self._file_slots():
             upload = self.cleaned_data.get(name)
             if upload and (kind == Material.Kind.MATERIAL or self.cleaned_data.get("as_agent")):
-                yield name, upload, requirement, kind
+                yield name, {"file": upload, "requirement": requirement, "kind": kind}
 
     @property
     def key(self) -> str:
@@ -428,13 +412,24 @@ class UploadRefused(Exception):
         self.field, self.error = field, error
 
 
-def file_application(*, actor: Actor, form: ApplyForm) -> services.Outcome:
+class FilingForm(Protocol):
+    """What `file_application` needs of a form: ApplyForm here, ReceiveForm (forms/clerk.py)."""
+
+    validated: dict  # CaseCreateSerializer's validated data: what `register_case` files
+    key: str  # the idempotency key
+
+    def uploads(self) -> Iterator[tuple[str, dict]]:
+        """(field name, `add_material` data with the file) of every chosen file."""
+
+
+def file_application(*, actor: Actor, form: FilingForm) -> services.Outcome:
     """File the case and attach every chosen file, all in one transaction.
 
     `registration.register_case` files it; each file goes through `services.perform(add_material)`,
     the API's upload. If any file is refused the whole filing is rolled back (no case, no
     material) and UploadRefused names the field; files already written to storage are removed.
     A repeated form (same key) returns the case filed the first time and attaches nothing again.
+    Used by the applicant's form and the window's 收件 form (its scans).
     """
     stored: list[str] = []
     try:
@@ -442,13 +437,13 @@ def file_application(*, actor: Actor, form: ApplyForm) -> services.Outcome:
             outcome = registration.register_case(actor=actor, data=form.validated, idempotency_key=form.key)
             if outcome.replayed:
                 return outcome
-            for name, upload, requirement, kind in form.uploads():
+            for name, data in form.uploads():
                 try:
                     services.perform(
                         number=outcome.case.number,
                         action="add_material",
                         actor=actor,
-                        data={"file": upload, "requirement": requirement, "kind": kind},
+                        data=data,
                         idempotency_key=f"{form.key}:{name}",
                     )
                 except ValidationError as error:

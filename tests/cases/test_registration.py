@@ -1,10 +1,11 @@
 """Registering a case in one call: what is checked, and that a refused request writes nothing."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from cases.models import Applicant, Case, HandoffMessage, Material
-from catalogue.models import ServiceItem
+from catalogue.models import MaterialRequirement, ServiceItem
 from tests.builders import case_payload, set_modes, set_status
 
 from .conftest import client_for
@@ -53,6 +54,22 @@ def test_the_item_must_be_published_and_support_the_mode(applicant, offices, win
     assert "mode" in refused(client_for(window_clerk), case_payload("proxy", offices))
 
 
+def test_an_item_settled_or_done_elsewhere_is_not_filed_here_and_the_answer_says_where(applicant, offices):
+    # 门诊费用跨省直接结算 is settled at the hospital; 结婚登记 is done in person at a registry.
+    for code in ("KS-2-062", "KS-3-003"):
+        item = ServiceItem.objects.get(code=code)
+        assert not item.applied_through_portal
+        answer = refused(client_for(applicant), case_payload("online", offices, item=code))
+        assert answer["item"] == [f"This item is not applied for through this portal: {item.where_to_go}"]
+
+
+def test_a_mode_the_item_does_not_have_is_named_in_words(window_clerk, offices):
+    set_modes("KS-2-002", "online")
+    assert refused(client_for(window_clerk), case_payload("proxy", offices))["mode"] == [
+        "This item supports Fully online only."
+    ]
+
+
 def test_proxy_cases_are_registered_by_window_clerks_at_their_own_hall(applicant, window_clerk, offices):
     assert "mode" in refused(client_for(applicant), case_payload("proxy", offices))
     payload = case_payload("proxy", offices, handling_office=offices["dept_a"].code)
@@ -89,26 +106,91 @@ def test_joint_cases_need_distinct_cooperating_departments_in_a_sensible_order(a
     assert "cooperating" in refused(client, case_payload("joint", offices, cooperating=backwards))
 
 
-def test_materials_metadata_is_recorded_at_registration(window_clerk, offices):
-    requirement = ServiceItem.objects.get(code="KS-2-002").materials.first()
+@pytest.fixture
+def required_materials(db):
+    """The materials list of 户籍类证明 (KS-2-002) for these tests: two required, one not."""
+    item = ServiceItem.objects.get(code="KS-2-002")
+    item.materials.all().delete()
+    return [
+        MaterialRequirement.objects.create(item=item, position=n, name=name, required=required)
+        for n, (name, required) in enumerate((("居民身份证", True), ("户口簿", True), ("委托书", False)))
+    ]
+
+
+def test_materials_metadata_is_recorded_at_registration(window_clerk, offices, required_materials):
+    id_card, hukou, _mandate = required_materials
     payload = case_payload(
         "proxy",
         offices,
         materials=[
-            {"name": "居民身份证", "requirement": requirement.pk, "original_on_paper": True},
+            {"name": "居民身份证", "requirement": id_card.pk, "original_seen": True, "copy_kept": True},
+            {"name": "户口簿", "requirement": hukou.pk, "original_on_paper": True},
             {"name": "户口簿复印件"},
         ],
     )
     reply = client_for(window_clerk).post("/api/v1/cases/", payload, format="json")
     assert reply.status_code == 201
-    assert [(m["name"], m["original_on_paper"]) for m in reply.json()["materials"]] == [
-        ("居民身份证", True),
-        ("户口簿复印件", False),
+    marks = ("name", "original_seen", "copy_kept", "original_on_paper", "trust_level")
+    assert [tuple(m[k] for k in marks) for m in reply.json()["materials"]] == [
+        ("居民身份证", True, True, False, "C"),
+        ("户口簿", False, False, True, "C"),
+        ("户口簿复印件", False, False, False, "C"),
     ]
-    other = ServiceItem.objects.get(code="KS-1-001").materials.first()
+    other = MaterialRequirement.objects.create(item=ServiceItem.objects.get(code="KS-1-001"), name="x")
     payload["materials"] = [{"name": "x", "requirement": other.pk}]
     assert "materials" in refused(client_for(window_clerk), payload)
-    assert Material.objects.count() == 2
+    assert Material.objects.count() == 3
+
+
+def test_every_missing_required_material_is_named_at_once(window_clerk, offices, required_materials):
+    _id_card, _hukou, mandate = required_materials
+    payload = case_payload("proxy", offices, materials=[{"name": "委托书", "requirement": mandate.pk}])
+    body = refused(client_for(window_clerk), payload)
+    assert len(body["materials"]) == 1 and "居民身份证、户口簿" in body["materials"][0]
+    assert (
+        "居民身份证、户口簿"
+        in refused(client_for(window_clerk), {**payload, "materials": []})["materials"][0]
+    )
+    # Left out, the materials are not recorded at registration (they can be added later).
+    del payload["materials"]
+    assert client_for(window_clerk).post("/api/v1/cases/", payload, format="json").status_code == 201
+
+
+def test_an_applicant_cannot_say_what_only_the_window_sees(applicant, offices):
+    requirement = MaterialRequirement.objects.create(
+        item=ServiceItem.objects.get(code="KS-2-001"), name="申请人有效身份证件（测试）", required=False
+    )
+    marks = {"original_seen": True, "copy_kept": True, "original_on_paper": True}
+    payload = case_payload(
+        "online", offices, materials=[{"name": "身份证", "requirement": requirement.pk, **marks}]
+    )
+    reply = client_for(applicant).post("/api/v1/cases/", payload, format="json")
+    assert reply.status_code == 201, reply.content
+    material = Material.objects.get()
+    assert (material.original_seen, material.copy_kept, material.original_on_paper) == (False, False, False)
+    assert material.trust_level == "D"
+    shown = reply.json()["materials"][0]
+    assert (shown["original_seen"], shown["copy_kept"], shown["original_on_paper"]) == (False, False, False)
+
+
+def test_an_applicants_upload_cannot_say_what_only_the_window_sees_either(
+    applicant, offices, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    number = (
+        client_for(applicant)
+        .post("/api/v1/cases/", case_payload("online", offices), format="json")
+        .json()["number"]
+    )
+    upload = SimpleUploadedFile("身份证.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    reply = client_for(applicant).post(
+        f"/api/v1/cases/{number}/materials/",
+        {"file": upload, "original_seen": True, "copy_kept": True, "original_on_paper": True},
+        format="multipart",
+    )
+    assert reply.status_code == 200, reply.content
+    material = Material.objects.get()
+    assert (material.original_seen, material.copy_kept, material.original_on_paper) == (False, False, False)
 
 
 def test_case_numbers_are_per_receiving_region_and_day(window_clerk, offices):
