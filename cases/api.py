@@ -1,4 +1,4 @@
-"""REST API of cases: register, list, detail, actions, materials, inbox, tracking, handoffs."""
+"""REST API of cases: register, list, detail, actions, materials, inbox, tracking, handoffs, dashboard."""
 
 import uuid
 
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import handoffs, identity, privacy, registration, selectors, services, workflows
+from . import dashboard, handoffs, identity, privacy, registration, selectors, services, workflows
 from .deadlines import local_date
 from .filters import CaseFilter
 from .models import Case, Material, Notification, Office
@@ -25,6 +25,7 @@ from .serializers import (
     CaseCreateSerializer,
     CaseDetailSerializer,
     CaseSummarySerializer,
+    DashboardSerializer,
     HandoffSerializer,
     MaterialUploadSerializer,
     NotificationSerializer,
@@ -221,9 +222,10 @@ class CaseViewSet(
     def upload_material(self, request, number=None):
         form = MaterialUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
+        result = form.validated_data.get("kind") == Material.Kind.RESULT
         services.perform(
             number=number,
-            action="add_material",
+            action="attach_result" if result else "add_material",
             actor=self.actor,
             data=form.validated_data,
             idempotency_key=idempotency_key(request),
@@ -342,6 +344,22 @@ class InboxView(APIView):
                 "overdue": cases(box["overdue"]),
             }
         )
+
+
+class DashboardView(APIView):
+    """The supervisor's dashboard as JSON: the figures of the /supervisor/ page (cases/dashboard.py)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary=_("Dashboard of a region (supervisors: their province; admins: all)"),
+        responses={200: DashboardSerializer, 401: R401, 403: R403},
+    )
+    def get(self, request):
+        actor = selectors.actor_for(request.user)
+        if not dashboard.may_see_dashboard(actor):
+            raise exceptions.PermissionDenied(_("The dashboard is for supervisors and admins."))
+        return Response(DashboardSerializer(dashboard.figures(actor)).data)
 
 
 class TrackView(APIView):

@@ -18,7 +18,16 @@ from catalogue.models import Department
 from . import accounts, registration, roles, selectors, services
 from .calendar import Calendar
 from .deadlines import local_date
-from .models import ApplicantProfile, Case, HandoffMessage, InboxEntry, Notification, Office, StaffProfile
+from .models import (
+    ApplicantProfile,
+    Case,
+    CaseEvent,
+    HandoffMessage,
+    InboxEntry,
+    Notification,
+    Office,
+    StaffProfile,
+)
 from .serializers import CaseCreateSerializer
 
 DEMO_PASSWORD = "kuasheng-demo-2026"  # noqa: S105 (demo only, printed and in the README)
@@ -183,7 +192,7 @@ def create_demo_cases() -> int:
     _move_clock(run(file_proxy(), *in_review), working_days_ago=18)
     # 异地代收代办: concluded, the result picked up at the 深圳 window.
     shipped = {"carrier": "EMS", "tracking_number": "EMS1000000002CN", "ship_to": "window"}
-    run(
+    picked_up = run(
         file_proxy(),
         *in_review,
         ("demo_officer", "approve", {}),
@@ -191,6 +200,23 @@ def create_demo_cases() -> int:
         ("demo_clerk", "receive_result", {}),
         ("demo_clerk", "record_pickup", {}),
     )
+    _backdate(picked_up, filed_days_ago=33, accepted_working_days_ago=20, closed_working_days_ago=4)
+    # 全程网办, concluded: one late, one on time after the clock stopped for 2 working days
+    # (the supervisor's charts: received per week, 按时办结率, working days to conclusion).
+    decided = [("demo_officer", "accept", {}), ("demo_officer", "start_review", {})]
+    delivered = [("demo_officer", "approve", {}), ("demo_officer", "deliver_online", {})]
+    late = run(file("demo_applicant", "online", "KS-2-001", contact=HOME, handling_office=chengdu), *decided)
+    _backdate(
+        run(late, *delivered), filed_days_ago=47, accepted_working_days_ago=30, closed_working_days_ago=6
+    )
+    paused = run(
+        file("demo_applicant", "online", "KS-2-001", contact=HOME, handling_office=chengdu),
+        *decided,
+        ("demo_officer", "suspend", {"reason": "演示：需向户籍地核实档案（特别程序）"}),
+        ("demo_officer", "resume", {}),
+        *delivered,
+    )
+    _backdate(paused, filed_days_ago=19, accepted_working_days_ago=12, closed_working_days_ago=1, paused=2)
     # 多地联办: a pension transfer accepted in 深圳; 长沙 (转出地) first, then 成都.
     joint = file(
         "demo_applicant",
@@ -206,7 +232,7 @@ def create_demo_cases() -> int:
     run(joint, ("demo_officer_sz", "accept", {}))
     # 异地代收代办: a transfer whose handoff failed and waits for a supervisor to resend it.
     _fail_next_transfer(run(file_proxy(), *at_window), actor("demo_clerk"))
-    return 7
+    return 10
 
 
 def _move_clock(case: Case, *, working_days_ago: int) -> None:
@@ -221,6 +247,41 @@ def _move_clock(case: Case, *, working_days_ago: int) -> None:
         statutory_due=calendar.add_working_days(accepted, case.statutory_days),
         promised_due=calendar.add_working_days(accepted, case.promised_days),
     )
+
+
+def _backdate(
+    case: Case, *, filed_days_ago: int, accepted_working_days_ago: int, closed_working_days_ago: int, paused=0
+) -> None:
+    """Demo only: a concluded case as if filed, accepted and concluded weeks ago (its timeline too)."""
+    now, today = timezone.now(), local_date(timezone.now())
+    calendar = Calendar.load(today - timedelta(days=120), today + timedelta(days=120))
+
+    def working_days_ago(n: int):
+        day = today
+        while calendar.working_days_between(day, today) < n:
+            day -= timedelta(days=1)
+        return now - (today - day)
+
+    filed, accepted = now - timedelta(days=filed_days_ago), working_days_ago(accepted_working_days_ago)
+    closed = working_days_ago(closed_working_days_ago)
+    accepted_day = local_date(accepted)
+    Case.objects.filter(pk=case.pk).update(
+        created_at=filed,
+        accepted_at=accepted,
+        closed_at=closed,
+        statutory_due=calendar.add_working_days(accepted_day, case.statutory_days + paused),
+        promised_due=calendar.add_working_days(accepted_day, case.promised_days + paused),
+    )
+    case.suspensions.update(started_at=accepted + timedelta(days=1), ended_at=accepted + timedelta(days=3))
+    case.suspensions.update(working_days=paused)
+    # The timeline keeps its order: filed → … → accepted, then evenly on to the conclusion.
+    events = list(case.events.order_by("id"))
+    split = next(i for i, event in enumerate(events) if event.action == "accept")
+    before, after = events[: split + 1], events[split + 1 :]
+    times = [filed + (accepted - filed) * i / max(len(before) - 1, 1) for i in range(len(before))]
+    times += [accepted + (closed - accepted) * (i + 1) / len(after) for i in range(len(after))]
+    for event, at in zip(events, times, strict=True):
+        CaseEvent.objects.filter(pk=event.pk).update(created_at=at)
 
 
 def _fail_next_transfer(case: Case, clerk) -> None:
