@@ -18,6 +18,7 @@ from .models import (
     CaseEvent,
     InboxEntry,
     Leg,
+    Material,
     Shipment,
 )
 from .selectors import Actor
@@ -395,6 +396,12 @@ def _add_material(case, leg, data, actor, now):
     materials.attach(case=case, actor=actor, data=data)
 
 
+def _attach_result(case, leg, data, actor, now):
+    if data.get("file") is None:
+        raise ValidationError({"file": _("Choose the result document to attach.")})
+    materials.attach(case=case, actor=actor, data={**data, "kind": Material.Kind.RESULT, "requirement": None})
+
+
 EFFECTS = {
     "accept": _accept,
     "refuse": _decide("refused"),
@@ -414,6 +421,7 @@ EFFECTS = {
     "agree_leg": _answer_leg,
     "disagree_leg": _answer_leg,
     "add_material": _add_material,
+    "attach_result": _attach_result,
 }
 
 # Re-exported: callers catch these from the service they call.

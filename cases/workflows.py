@@ -91,6 +91,8 @@ def _decision_steps(
         Step("resume", ("suspended",), PREVIOUS, roles, office, clock="resume"),
         Step("approve", (decide_from,), "approved", roles, office),
         Step("deny", (decide_from,), "denied", roles, office, needs=("reason",)),
+        # The electronic result (证照, 决定书) the applicant downloads once it is delivered online.
+        Step("attach_result", ("approved", "denied"), SAME, roles, office),
         Step(
             "deliver_online",
             ("approved", "denied"),
@@ -333,6 +335,7 @@ ACTION_LABELS = {
     "resume": _("Resume"),
     "approve": _("Approve"),
     "deny": _("Deny"),
+    "attach_result": _("Attach the result document"),
     "deliver_online": _("Deliver the result online"),
     "ship_result": _("Ship the paper result"),
     "receive_result": _("Receive the result at the window"),

@@ -119,6 +119,9 @@ def what_next(case: Case) -> str:
 # --- The page -----------------------------------------------------------------------------------
 
 
+UPLOADS = ("add_material", "attach_result")  # actions that take a file: their own forms
+
+
 def _order(entry) -> int:
     """Moving the case on first, then what needs input, then what ends or sends it back."""
     return 2 if entry["action"] in SECONDARY else 1 if entry["needs"] else 0
@@ -128,8 +131,8 @@ def _action_forms(view, bound=None) -> list[dict]:
     legs = {leg.pk: leg for leg in view.case.legs.all()}
     found = []
     for entry in sorted(view.allowed_actions, key=_order):
-        if entry["action"] == "add_material":
-            continue  # the upload form
+        if entry["action"] in UPLOADS:
+            continue  # the upload forms
         key = (entry["action"], entry["leg"])
         form = bound if bound is not None and (bound.action, bound.leg) == key else None
         found.append(
@@ -173,11 +176,42 @@ def _documents(case: Case) -> list[dict]:
     ]
 
 
+def _latest(case: Case, action: str):
+    """The case's latest event of `action` (events are prefetched in order), or None."""
+    events = [event for event in case.events.all() if event.action == action]
+    return events[-1] if events else None
+
+
+def _correction(case: Case) -> list[str]:
+    """While a correction is requested: every missing material, as the notice lists them (一次性告知)."""
+    if case.status != "correction_requested":
+        return []
+    event = _latest(case, "request_correction")
+    return missing_items(event.note) if event else []
+
+
+def _result(view) -> dict | None:
+    """The applicant's result, once it was delivered online: when, the documents the deciding office
+    attached (办理结果) to download, and the notice to open or save."""
+    event = _latest(view.case, "deliver_online")
+    if view.staff_view or event is None:
+        return None
+    documents = [m for m in view.case.materials.all() if m.kind == Material.Kind.RESULT and m.file]
+    return {"delivered_at": event.created_at, "documents": documents}
+
+
 def _render(request, view, *, bound=None, upload=None, error=None, notice="", status=200):
     case = view.case
     legs = case.legs.all()
-    may_upload = any(entry["action"] == "add_material" for entry in view.allowed_actions)
+    allowed = {entry["action"] for entry in view.allowed_actions}
     failed = bound or upload
+    upload_form = result_form = None
+    if "add_material" in allowed:
+        upload_form = upload if upload is not None and not upload.result else UploadForm(item=case.item)
+    if "attach_result" in allowed:
+        result_form = (
+            upload if upload is not None and upload.result else UploadForm(item=case.item, result=True)
+        )
     context = {
         "view": view,
         "case": case,
@@ -187,7 +221,8 @@ def _render(request, view, *, bound=None, upload=None, error=None, notice="", st
         "overdue": is_overdue(case, local_date(timezone.now())),
         "acting_now": acting_now(case),
         "actions": _action_forms(view, bound),
-        "upload_form": (upload or UploadForm(item=case.item)) if may_upload else None,
+        "upload_form": upload_form,
+        "result_form": result_form,
         "failed_form": failed if failed is not None and failed.errors else None,
         "materials": [
             {"material": m, "viewable": bool(m.file) and (view.revealed or view.may_reveal)}
@@ -207,6 +242,8 @@ def _render(request, view, *, bound=None, upload=None, error=None, notice="", st
             for message in (case.handoffs.all() if view.staff_view else ())
         ],
         "documents": _documents(case),
+        "missing": _correction(case),
+        "result": _result(view),
         "error": error,
         "notice": notice,
     }
@@ -266,8 +303,8 @@ def act(request, number, action):
         raise Http404 from None
     leg = _posted_int(request.POST.get("leg")) if steps[0].on_leg else None
     entry = next((e for e in view.allowed_actions if (e["action"], e["leg"]) == (action, leg)), None)
-    if action == "add_material":
-        form = UploadForm(request.POST, request.FILES, item=view.case.item)
+    if action in UPLOADS:
+        form = UploadForm(request.POST, request.FILES, item=view.case.item, result=action == "attach_result")
         bound, upload = None, form
     else:
         # An action not possible now gets no required fields: perform says why (409 or 403).

@@ -65,12 +65,15 @@ def _leg_row(leg, today) -> dict:
 
 
 def _arrival_row(entry) -> dict:
-    sender = entry.message.from_office
+    # The message's kind says what arrived; the entry's own kind is the inbox list it belongs to.
+    message = entry.message
+    sender = message.from_office
     return {
         "number": entry.case.number,
         "item": entry.case.item.name,
-        "what": MESSAGE_LABELS.get(entry.kind, entry.kind),
-        "office": sender.name if sender else "",
+        "what": MESSAGE_LABELS.get(message.kind, message.kind),
+        # No sending office: the applicant filed or resubmitted online.
+        "office": sender.name if sender else str(roles.ROLE_LABELS[roles.APPLICANT]),
         "due": None,
         "arrived": entry.created_at,
         "state": "",

@@ -129,3 +129,29 @@ def test_tracking_is_throttled(api, online_case):
         for _ in range(12)
     ]
     assert codes[:10] == [404] * 10 and codes[-1] == 429
+
+
+def test_the_deciding_office_attaches_the_result_and_the_applicant_downloads_it(
+    online_case, applicant, handling_officer, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    for action in ("accept", "start_review"):
+        act(handling_officer, online_case, action)
+    # Before the decision there is no result to attach, and an applicant never attaches one.
+    assert upload(client_for(handling_officer), online_case.number, kind="result").status_code == 409
+    act(handling_officer, online_case, "approve")
+    assert upload(client_for(applicant), online_case.number, kind="result").status_code in (403, 409)
+    without_file = client_for(handling_officer).post(
+        f"/api/v1/cases/{online_case.number}/materials/", {"kind": "result"}, format="multipart"
+    )
+    assert without_file.status_code == 400 and "file" in without_file.json()
+
+    reply = upload(client_for(handling_officer), online_case.number, name="准予决定书.pdf", kind="result")
+    assert reply.status_code == 200, reply.content
+    [result] = [m for m in reply.json()["materials"] if m["kind"] == "result"]
+    assert result["name"] == "身份证正反面"  # the name given, as for any upload
+    assert online_case.materials.get(kind="result").uploaded_by == handling_officer
+    act(handling_officer, online_case, "deliver_online")
+
+    download = client_for(applicant).get(f"/api/v1/cases/{online_case.number}/materials/{result['id']}/file/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import notifications
 from cases.models import Case, Material, Notification
-from catalogue.models import MaterialRequirement
+from catalogue.models import MaterialRequirement, ServiceItem
 from tests.builders import ONLINE_ITEM, PERSON, act, register, set_modes
 from tests.conftest import make_applicant
 
@@ -37,7 +37,11 @@ def client_for(user) -> Client:
 
 
 def requirement(code: str = ONLINE_ITEM) -> MaterialRequirement:
-    return MaterialRequirement.objects.filter(item__code=code).order_by("position", "id").first()
+    """The item's first required material; one is added where its guide lists none (yet)."""
+    found = MaterialRequirement.objects.filter(item__code=code, required=True).order_by("position", "id")
+    return found.first() or MaterialRequirement.objects.create(
+        item=ServiceItem.objects.get(code=code), position=1, name="申请人有效身份证件", required=True
+    )
 
 
 def file_for(user, mode: str, offices) -> Case:
@@ -84,11 +88,23 @@ def test_the_guide_of_a_proxy_only_item_says_where_to_apply_instead(client, db):
     assert "bring the materials listed below to the 跨省通办 window" in html
 
 
-def test_the_apply_page_offers_the_items_materials_and_the_offices_on_its_department_line(applicant, offices):
+def test_an_item_whose_guide_lists_no_materials_says_so_on_the_apply_page(applicant, offices):
+    MaterialRequirement.objects.filter(item__code=ONLINE_ITEM).delete()
+
     html = client_for(applicant).get(f"/apply/{ONLINE_ITEM}/").content.decode()
 
-    assert requirement().name in html
-    assert f'name="material_{requirement().pk}"' in html
+    assert 'name="material_' not in html
+    assert "The guide lists no materials for this item yet" in html
+
+
+def test_the_apply_page_offers_the_items_materials_and_the_offices_on_its_department_line(applicant, offices):
+    wanted = requirement()
+
+    html = client_for(applicant).get(f"/apply/{ONLINE_ITEM}/").content.decode()
+
+    assert wanted.name in html
+    assert f'name="material_{wanted.pk}"' in html
+    assert "lists no materials" not in html
     assert f'value="{offices["dept_b"].code}"' in html  # 成都 公安 (MPS), the item's line
     assert f'value="{offices["dept_c"].code}"' not in html  # 长沙 人社: another line
     assert '<optgroup label="四川省">' in html

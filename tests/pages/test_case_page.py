@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from cases.models import Case, CaseEvent, RevealRecord
 from tests.builders import PERSON, act, register
@@ -206,3 +207,68 @@ def test_a_material_opens_inline_and_a_staff_opening_is_recorded(
     assert client_for(supervisor_b).get(url).status_code == 403
     assert client_for(applicant).get(url).status_code == 200
     assert RevealRecord.objects.count() == 1
+
+
+def test_while_a_correction_is_requested_the_applicant_sees_what_is_missing_above_the_upload(
+    applicant, handling_officer, submitted
+):
+    post_action(
+        client_for(handling_officer), submitted, "request_correction", missing="1. 户口簿本人页\n2. 近期照片"
+    )
+
+    html = page(client_for(applicant), submitted).content.decode()
+
+    missing = re.search(r'<section class="panel missing-now".*?<ol class="missing">(.*?)</ol>', html, re.S)
+    assert re.findall(r"<li>(.*?)</li>", missing.group(1)) == ["户口簿本人页", "近期照片"]
+    # What answers the request comes first: the upload, then resubmitting.
+    assert html.index("/act/add_material/") < html.index("/act/resubmit/")
+
+
+def test_no_missing_list_is_shown_once_the_case_is_resubmitted(applicant, handling_officer, submitted):
+    post_action(client_for(handling_officer), submitted, "request_correction", missing="户口簿本人页")
+    post_action(client_for(applicant), submitted, "resubmit")
+
+    html = page(client_for(applicant), submitted).content.decode()
+
+    assert Case.objects.get(pk=submitted.pk).status == "submitted"
+    assert "missing-now" not in html
+
+
+def test_the_applicant_finds_the_result_delivered_online_at_the_top_of_the_case(
+    applicant, handling_officer, submitted
+):
+    case = submitted
+    for action in ("accept", "start_review", "approve"):
+        case = act(handling_officer, case, action)
+    assert "result-now" not in page(client_for(applicant), case).content.decode()
+    case = act(handling_officer, case, "deliver_online")
+
+    html = page(client_for(applicant), case).content.decode()
+    staff_html = page(client_for(handling_officer), case).content.decode()
+
+    result = re.search(r'<section class="panel result-now".*?</section>', html, re.S).group(0)
+    assert f'href="/cases/{case.number}/print/result/"' in result
+    delivered = CaseEvent.objects.get(case=case, action="deliver_online").created_at
+    assert timezone.localtime(delivered).strftime("%Y-%m-%d %H:%M") in result
+    assert "result-now" not in staff_html
+
+
+def test_a_printable_notice_has_a_print_button_served_by_the_portal(applicant, handling_officer, submitted):
+    act(handling_officer, submitted, "accept")
+
+    html = client_for(applicant).get(f"/cases/{submitted.number}/print/acceptance/").content.decode()
+
+    assert '<button type="button" class="print-button" data-print hidden>' in html
+    assert '<script src="/static/js/applicant.js" defer></script>' in html
+
+
+def test_the_postal_address_for_the_result_is_shown_to_staff_only_with_the_full_personal_data(
+    applicant, handling_officer, offices
+):
+    address = "广东省深圳市南山区粤海街道科技园路1号"
+    case = register(applicant, "online", offices, delivery_method="post", delivery_address=address)
+    officer = client_for(handling_officer)
+
+    assert address not in page(officer, case).content.decode()
+    assert address in officer.post(f"/cases/{case.number}/reveal/").content.decode()
+    assert address in page(client_for(applicant), case).content.decode()

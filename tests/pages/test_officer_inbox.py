@@ -1,5 +1,6 @@
 """The officer's inbox: what waits for the office, tab by tab, due dates in words."""
 
+import re
 from datetime import timedelta
 
 from django.db import connection
@@ -76,3 +77,18 @@ def test_only_officers_and_clerks_of_an_office_have_an_inbox(applicant, window_c
     assert client_for(supervisor_b).get("/officer/").status_code == 403
     assert client_for(applicant).get("/officer/").status_code == 403
     assert Client().get("/officer/").status_code == 302
+
+
+def test_a_new_arrival_says_what_arrived_and_who_sent_it(applicant, handling_officer, window_clerk, offices):
+    filed = register(applicant, "online", offices)
+    received = register(window_clerk, "proxy", offices)
+    for action in ("pass_formal_review", "check_identity", "transfer"):
+        received = act(window_clerk, received, action)
+
+    html = client_for(handling_officer).get("/officer/?tab=arrivals").content.decode()
+
+    filed_row = re.search(rf"{filed.number}</a></td>(.*?)</tr>", html, re.S).group(1)
+    transfer_row = re.search(rf"{received.number}</a></td>(.*?)</tr>", html, re.S).group(1)
+    assert "Filed online" in filed_row and ">Applicant<" in filed_row
+    assert "Transferred to the handling office" in transfer_row and offices["hall_a"].name in transfer_row
+    assert ">to_accept<" not in html and ">to_sign<" not in html  # the inbox list's name, not a label
