@@ -65,7 +65,8 @@ class Calendar:
     def add_working_days(self, start: date, days: int) -> date:
         """The `days`-th working day after `start`; `start` itself does not count.
 
-        行政许可法 counts a limit from the day after acceptance.
+        行政许可法 counts a limit from the day after acceptance. 0 days (即办) is `start` itself,
+        whatever day it is.
         """
         day, left = start, days
         while left > 0:

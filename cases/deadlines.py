@@ -3,7 +3,9 @@
 Due dates are snapshot on the case when it is accepted, from the item version it was filed
 under, and are never recomputed from later item edits. A suspension from day S to day E does
 not count the working days after S up to and including E; resuming moves both due dates by
-that many working days. Each interval is kept as a `Suspension` row.
+that many working days. Each interval is kept as a `Suspension` row. A limit of 0 working
+days (即办, done on the spot) is due the day of acceptance; an item without a limit runs on
+settings.DEFAULT_TIME_LIMIT_DAYS.
 """
 
 from datetime import date, datetime, timedelta
@@ -23,8 +25,10 @@ def local_date(moment: datetime) -> date:
 
 def start_clock(case: Case, now: datetime) -> None:
     version = case.item_version
-    case.statutory_days = version.statutory_days or settings.DEFAULT_TIME_LIMIT_DAYS
-    case.promised_days = version.promised_days or case.statutory_days
+    # 0 is a limit (即办: due the day of acceptance); only an empty limit takes the default.
+    statutory, promised = version.statutory_days, version.promised_days
+    case.statutory_days = settings.DEFAULT_TIME_LIMIT_DAYS if statutory is None else statutory
+    case.promised_days = case.statutory_days if promised is None else promised
     case.accepted_at = now
     start = local_date(now)
     calendar = Calendar.load(start, start + timedelta(days=case.statutory_days * 3 + 60))

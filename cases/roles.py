@@ -28,6 +28,12 @@ CATALOGUE_ADMIN_PERMISSIONS = [
     ("catalogue", "materialrequirement", ("view", "add", "change", "delete")),
     ("catalogue", "department", ("view", "change")),
     ("catalogue", "region", ("view", "add", "change")),
+    # The search synonyms citizens type (社保 → 社会保障), edited as data.
+    ("catalogue", "searchsynonym", ("view", "add", "change", "delete")),
+    # Region guides (实施清单) are retired, not deleted; their materials and the windows are data.
+    ("catalogue", "regionguide", ("view", "add", "change")),
+    ("catalogue", "regionmaterial", ("view", "add", "change", "delete")),
+    ("catalogue", "servicewindow", ("view", "add", "change", "delete")),
     # The official holiday schedule (调休) of each year, entered from the State Council notice.
     ("cases", "holiday", ("view", "add", "change", "delete")),
     ("cases", "holidayyear", ("view", "add", "change")),

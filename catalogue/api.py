@@ -1,30 +1,39 @@
-"""REST API of the catalogue: items, departments, regions (read by all, items changed by catalogue admins)."""
+"""REST API of the catalogue: items, departments, regions (read by all, items changed by catalogue admins),
+the region guides of an item and the 跨省通办 windows (read-only)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from . import selectors, services
 from .filters import ItemFilter, RegionFilter
-from .models import ServiceItem
+from .models import ServiceItem, ServiceWindow
 from .serializers import (
     DepartmentSerializer,
     ItemGuideSerializer,
     ItemSerializer,
     ItemUpdateSerializer,
     RegionDetailSerializer,
+    RegionGuideSerializer,
     RegionSerializer,
+    ServiceWindowSerializer,
 )
 
 BAD_REQUEST = OpenApiResponse(description=_("Invalid filter or input; the body names the fields."))
 NOT_FOUND = OpenApiResponse(description=_("No such object, or not visible to the caller."))
 NOT_MODIFIED = OpenApiResponse(description=_("Not modified since the ETag given in If-None-Match."))
+REGION_PARAMETER = OpenApiParameter(
+    "region",
+    str,
+    description=_("A region code (GB/T 2260, six digits); an unknown code is a 400."),
+)
 
 
 class MayChangeItemsOrReadOnly(permissions.DjangoModelPermissionsOrAnonReadOnly):
@@ -103,6 +112,24 @@ class ItemViewSet(
     def retrieve(self, request, *args, **kwargs):
         return self._conditional(request, lambda: super(ItemViewSet, self).retrieve(request, *args, **kwargs))
 
+    @extend_schema(
+        summary=_("The region guides (实施清单) of an item"),
+        description=_(
+            "The guides that provinces and cities publish for the item: their conditions, materials, fees, "
+            "promised limit, windows and handling offices (the standard elements are the item's). With "
+            "`region`, the one guide that applies there: the region's own, else that of the nearest region "
+            "above it (city, then province); an empty list when none does."
+        ),
+        parameters=[REGION_PARAMETER],
+        responses={200: RegionGuideSerializer(many=True), 400: BAD_REQUEST, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"], url_path="guides", pagination_class=None, filter_backends=[])
+    def guides(self, request, *args, **kwargs):
+        item = self.get_object()
+        region = region_parameter(request)
+        guides = selectors.item_guides(item, request.user, region)
+        return Response(RegionGuideSerializer(guides, many=True, context={"request": request}).data)
+
     def partial_update(self, request, *args, **kwargs):
         self.get_object()  # 404 before validating input of an invisible item
         form = ItemUpdateSerializer(data=request.data, partial=True)  # PATCH: only the fields sent
@@ -152,3 +179,47 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return RegionDetailSerializer if self.action == "retrieve" else RegionSerializer
+
+
+def region_parameter(request, name: str = "region"):
+    """The region of ?region=, None when absent; a 400 naming the parameter when it is no region."""
+    raw = request.query_params.get(name, "")
+    if raw == "":
+        return None
+    region = selectors.region_named(raw)
+    if region is None:
+        raise ValidationError({name: [_("No region has the code “%(code)s”.") % {"code": raw[:20]}]})
+    return region
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List the 跨省通办 windows"),
+        parameters=[
+            OpenApiParameter(
+                "region",
+                str,
+                description=_("Only the windows in this region and the regions under it (six digits)."),
+            ),
+            OpenApiParameter(
+                "item", str, description=_("Only the windows that the item's published region guides name.")
+            ),
+        ],
+        responses={200: ServiceWindowSerializer(many=True), 400: BAD_REQUEST},
+    )
+)
+class ServiceWindowViewSet(viewsets.GenericViewSet):
+    serializer_class = ServiceWindowSerializer
+    queryset = ServiceWindow.objects.none()  # for the schema; `list` reads through selectors.windows
+
+    def list(self, request, *args, **kwargs):
+        region = region_parameter(request)
+        item = None
+        if code := request.query_params.get("item", ""):
+            item = selectors.items_visible_to(request.user).filter(code=code[:20]).first()
+            if item is None:
+                raise ValidationError(
+                    {"item": [_("No published item has the code “%(code)s”.") % {"code": code[:20]}]}
+                )
+        page = self.paginate_queryset(selectors.windows(region, item))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

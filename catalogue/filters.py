@@ -48,7 +48,14 @@ MODE_CHOICES = [("online", _("Fully online")), ("proxy", _("Proxy receipt")), ("
 
 
 class ItemFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label=_("Search in name and scenario"), max_length=100)
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_(
+            "Search the name, scenario and result as people write them (简称 and common words included); "
+            "best match first unless an ordering is given"
+        ),
+        max_length=100,
+    )
     batch = django_filters.TypedChoiceFilter(choices=ServiceItem.Batch.choices, coerce=int, label=_("Batch"))
     lead_department = DepartmentCodeFilter(label=_("Lead department (code)"))
     department = DepartmentCodeFilter(
@@ -75,6 +82,7 @@ class ItemFilter(django_filters.FilterSet):
         fields = ["q", "batch", "lead_department", "department", "mode", "audience", "status"]
 
     def filter_q(self, queryset, name, value):
+        # Runs first (first in Meta.fields) and `ordering` last, so an ordering asked for replaces relevance.
         return selectors.search_items(queryset, value)
 
     def filter_department(self, queryset, name, value):

@@ -1,7 +1,8 @@
 """Loading the reference data in fixtures/: departments, regions and the national list.
 
-Each loader is idempotent: run twice, the second run writes nothing. Items already in the
-database are never overwritten, so admins' edits survive `setup_portal`; regions are
+Each loader is idempotent: run twice, the second run writes nothing. An item already in the
+database keeps its admins' edits: only the fields still holding what the first loader guessed
+(`catalogue.defaults`) are corrected from the reviewed facts (`catalogue.facts`); regions are
 refreshed from their file (new codes added, changed names updated, vanished codes marked
 with `valid_until`, never deleted).
 """
@@ -14,9 +15,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from .defaults import DEFAULT_MATERIAL_NOTE, default_materials, defaults_for
+from . import facts as item_facts
+from .defaults import legacy_materials, legacy_values, scope_note_for
 from .models import (
     Department,
     ItemCooperation,
@@ -141,55 +144,89 @@ def refresh_regions(path: Path = REGIONS_CSV, meta_path: Path = REGIONS_META) ->
 
 
 @transaction.atomic
-def load_national_list(path: Path = NATIONAL_LIST_CSV) -> LoadReport:
-    """Create the items of the national list that the database does not have yet, as published.
+def load_national_list(
+    path: Path = NATIONAL_LIST_CSV,
+    facts_path: Path = item_facts.ITEM_FACTS_CSV,
+    materials_path: Path = item_facts.ITEM_MATERIALS_CSV,
+) -> LoadReport:
+    """Create the items of the national list the database does not have, and correct the others.
 
-    The list's columns are taken verbatim; modes, audience, scope, delivery and a default
-    materials list come from `catalogue.defaults`.
+    A new item takes the list's columns verbatim and everything else from the reviewed facts
+    (fixtures/item_facts.csv, item_materials.csv). An existing item is corrected group by group
+    where it still holds the first loader's guess; a group an admin changed is kept and named
+    in the report's notes.
     """
     report = LoadReport()
+    facts = item_facts.read_item_facts(facts_path, materials_path)
+    rows = read_csv(path)
+    missing = [item_code(int(r["batch"]), int(r["seq"])) for r in rows]
+    missing = [code for code in missing if code not in facts]
+    if missing:
+        raise ValueError("No reviewed facts for " + ", ".join(missing))
     departments = {department.name: department for department in Department.objects.all()}
-    have = set(ServiceItem.objects.values_list("code", flat=True))
-    for row in read_csv(path):
+    existing = {
+        item.code: item
+        for item in ServiceItem.objects.prefetch_related(
+            Prefetch("materials", queryset=MaterialRequirement.objects.order_by("position", "id"))
+        )
+    }
+    for row in rows:
         batch, seq = int(row["batch"]), int(row["seq"])
         code = item_code(batch, seq)
-        if code in have:
+        item = existing.get(code)
+        if item is None:
+            _create_item(row, code, facts[code], departments)
+            report.created += 1
+            continue
+        legacy = legacy_values(row["name"], row["scenario"])
+        corrected, kept = item_facts.correct_item(
+            item, facts[code], legacy, legacy_materials(legacy["audience"])
+        )
+        if kept:
+            report.notes.append(
+                f"{code}: kept an admin's {', '.join(kept)} (fixtures/item_facts.csv differs)"
+            )
+        if not corrected:
             report.unchanged += 1
             continue
-        defaults = defaults_for(row["name"], row["scenario"])
-        item = ServiceItem(
-            code=code,
-            batch=batch,
-            seq=seq,
-            name=row["name"],
-            scenario=row["scenario"],
-            lead_department=departments[row["lead_department"]],
-            lead_department_note=row["lead_note"],
-            deadline=row["deadline"],
-            scope_note=defaults.scope_note,
-            audience=defaults.audience,
-            supports_online="online" in defaults.modes,
-            supports_proxy="proxy" in defaults.modes,
-            supports_joint="joint" in defaults.modes,
-            status=ServiceItem.Status.PUBLISHED,
-            **defaults.delivery,
-        )
         item.full_clean()
-        item._change_reason = "loaded from fixtures/national_list.csv"
+        # django-simple-history keeps 100 characters of a reason.
+        item._change_reason = ("corrected from fixtures/item_facts.csv: " + ", ".join(corrected))[:100]
         item.save()
-        cooperating = [name for name in row["cooperating_departments"].split(COOPERATING_SEPARATOR) if name]
-        for position, name in enumerate(cooperating, start=1):
-            ItemCooperation.objects.create(item=item, department=departments[name], position=position)
-        for position, (name, detail) in enumerate(default_materials(defaults.audience), start=1):
-            MaterialRequirement.objects.create(
-                item=item,
-                position=position,
-                name=name,
-                note=f"{detail}。{DEFAULT_MATERIAL_NOTE}",
-                form=MaterialRequirement.Form.EITHER,
-            )
-        report.created += 1
+        if item_facts.MATERIALS_GROUP in corrected:
+            item.materials.all().delete()
+            item_facts.create_materials(item, facts[code])
+        report.updated += 1
     return report
+
+
+def _create_item(row: dict[str, str], code: str, facts: item_facts.ItemFacts, departments: dict) -> None:
+    item = ServiceItem(
+        code=code,
+        batch=int(row["batch"]),
+        seq=int(row["seq"]),
+        name=row["name"],
+        scenario=row["scenario"],
+        lead_department=departments[row["lead_department"]],
+        lead_department_note=row["lead_note"],
+        deadline=row["deadline"],
+        scope_note=scope_note_for(row["name"]),
+        status=ServiceItem.Status.PUBLISHED,
+        **facts.values,
+    )
+    item.full_clean()
+    item._change_reason = "loaded from fixtures/national_list.csv and fixtures/item_facts.csv"
+    item.save()
+    cooperating = [name for name in row["cooperating_departments"].split(COOPERATING_SEPARATOR) if name]
+    for position, name in enumerate(cooperating, start=1):
+        ItemCooperation.objects.create(item=item, department=departments[name], position=position)
+    item_facts.create_materials(item, facts)
+
+
+def load_search_synonyms() -> LoadReport:
+    from .synonyms import load_synonyms  # it imports this module
+
+    return load_synonyms()
 
 
 def load_reference_data() -> dict[str, LoadReport]:
@@ -199,6 +236,7 @@ def load_reference_data() -> dict[str, LoadReport]:
         "departments": load_departments(),
         "regions": refresh_regions(),
         "items": load_national_list(),
+        "synonyms": load_search_synonyms(),
     }
     reports["items"].notes.append(f"took {(timezone.now() - started).total_seconds():.1f}s")
     return reports

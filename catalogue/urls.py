@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("items/", views.item_list, name="item_list"),
     path("items/<str:code>/", views.item_detail, name="item_detail"),
+    path("windows/", views.window_list, name="window_list"),
 ]

@@ -1,4 +1,4 @@
-"""Server-rendered pages of the catalogue: home, item list, item guide (办事指南)."""
+"""Server-rendered pages of the catalogue: home, item list, item guide (办事指南), the windows."""
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -54,8 +54,40 @@ def item_list(request):
 
 
 def item_detail(request, code: str):
+    """The national guide, or with ?region= the guide of that region (or of the nearest above it)."""
     try:
         item = selectors.item_guide_for(request.user, code)
     except ServiceItem.DoesNotExist:
         raise Http404 from None
-    return render(request, "catalogue/item_detail.html", {"item": item})
+    # An unknown code is said on the page (no message framework: it would set a session cookie).
+    choice = selectors.guide_for(item, request.GET.get("region", ""), request.user)
+    regions = selectors.regions_with_guides(item, request.user)
+    return render(
+        request,
+        "catalogue/item_detail.html",
+        {
+            "item": item,
+            "choice": choice,
+            "guide": choice.guide,
+            "shown": selectors.GuideContent.of(item, choice.guide),
+            "guide_regions": [(region.code, selectors.region_label(region)) for region in regions],
+        },
+    )
+
+
+def window_list(request):
+    """The directory of 跨省通办 windows, by province and city; ?region= narrows it to a region."""
+    asked = request.GET.get("region", "").strip()[:20]
+    region = selectors.region_named(asked) if asked else None
+    return render(
+        request,
+        "catalogue/windows.html",
+        {
+            "windows": selectors.windows(region),
+            "region": region,
+            "region_label": selectors.region_label(region) if region else "",
+            "unknown_region": asked if asked and region is None else "",
+            # Cities and counties indented under their province (an ideographic space per level).
+            "regions": [(r.code, "\u3000" * depth + r.name) for r, depth in selectors.window_regions()],
+        },
+    )

@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kuasheng.context_processors.site_footer",
             ],
         },
     },
@@ -142,6 +143,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The language switch (kuasheng/views.py) sets only this cookie, and only when a reader chooses.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -152,14 +157,19 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "media")
+# Production (DEBUG=0) links hashed, compressed files once `collectstatic` has run (the start command
+# in docs/deploy.md runs it) and the plain files before that, which WhiteNoise then serves from the
+# source folders (WHITENOISE_USE_FINDERS): no page fails because a manual step was forgotten.
+PRODUCTION_STATIC_STORAGE = "kuasheng.staticfiles.CollectedOrSourceStaticFilesStorage"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": PRODUCTION_STATIC_STORAGE
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = True
 
 # One login page for every role (cases/views/accounts.py); after it each role lands on its own start
 # page (accounts.start_page_for), so LOGIN_REDIRECT_URL is only the fallback of Django's own views.
@@ -349,6 +359,15 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     *SPECTACULAR_SETTINGS.get("POSTPROCESSING_HOOKS", ["drf_spectacular.hooks.postprocess_schema_enums"]),
     "kuasheng.middleware.document_edge_responses",
 ]
+
+# --- The public site's footer (templates/base.html) ------------------------------------------
+# What a government website shows at the foot of every page: who runs it (主办单位), who operates it
+# (承办单位), how to reach them, and its ICP filing number (ICP备案号, linked to the MIIT register).
+# Empty values are left out; the default names no real body.
+SITE_OWNER = os.environ.get("SITE_OWNER", "跨省通办门户（演示站点）")
+SITE_OPERATOR = os.environ.get("SITE_OPERATOR", "")
+SITE_CONTACT = os.environ.get("SITE_CONTACT", "")
+SITE_ICP = os.environ.get("SITE_ICP", "")
 
 # --- The catalogue --------------------------------------------------------------------------
 # Used for an item whose statutory or promised limit is empty (行政许可法 第四十二条: 20 working days).

@@ -113,12 +113,17 @@ def test_anonymous_clients_see_published_items_only(api, admin_api):
     assert admin_api.get("/api/v1/items/", {"status": "draft"}).json()["count"] == 1
 
 
-def test_the_guide_has_materials_and_limits(api):
+def test_the_guide_has_materials_and_limits_only_where_they_are_known(api):
     item = api.get("/api/v1/items/KS-1-031/").json()
     assert item["audience"] == "organisation"
-    assert [m["name"] for m in item["materials"]][0] == "营业执照或其他主体资格证明"
-    assert item["statutory_days"] is None and item["effective_statutory_days"] == 20
-    assert item["delivery_options"] == ["online"]
+    assert item["materials"] == []  # no generated list: the handling region's applies
+    assert item["statutory_days"] is None and item["effective_statutory_days"] is None
+    assert item["delivery_options"] == [] and item["fees"] is None
+    assert item["legal_basis"] == "《中华人民共和国市场主体登记管理条例》第二条、第三条"
+    item = api.get("/api/v1/items/KS-3-003/").json()
+    assert [m["name"] for m in item["materials"]][0] == "本人的居民身份证"
+    assert (item["statutory_days"], item["effective_promised_days"], item["on_the_spot"]) == (0, 0, True)
+    assert item["delivery_options"] == ["window"] and item["item_type"] == "confirmation"
 
 
 def test_an_anonymous_change_is_asked_for_credentials(api):
@@ -165,14 +170,15 @@ def test_staff_change_an_item_and_the_history_records_who(admin_api, admin_user)
 
 
 def test_a_promised_limit_above_the_statutory_one_is_refused_and_nothing_is_written(admin_api):
-    before = ServiceItem.objects.get(code="KS-1-001").history.count()
+    before = ServiceItem.objects.get(code="KS-1-001")
     response = admin_api.patch(
         "/api/v1/items/KS-1-001/", {"statutory_days": 10, "promised_days": 12, "fees": "x"}, format="json"
     )
     assert response.status_code == 400
     assert "promised_days" in response.json()
     item = ServiceItem.objects.get(code="KS-1-001")
-    assert (item.statutory_days, item.fees, item.history.count()) == (None, "", before)
+    assert (item.statutory_days, item.fees, item.history.count()) == (15, "", before.history.count())
+    assert before.statutory_days == 15  # 《公证法》第三十条: 十五个工作日
 
 
 def test_an_item_needs_at_least_one_mode(admin_api):

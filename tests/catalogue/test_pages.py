@@ -1,5 +1,6 @@
 import pytest
 from django.test import Client
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +50,11 @@ def test_the_item_guide_shows_what_an_applicant_needs(client):
     assert "申请人可向转入地申请，转入地与转出地协同办理" in page
     assert "人力资源社会保障部" in page
     assert "多地联办" in page
-    assert "申请人有效身份证件" in page
-    assert "20个工作日" in page
+    assert "《中华人民共和国社会保险法》第十九条" in page  # its legal basis
+    with translation.override("zh-hans"):
+        unpublished = translation.gettext("As published where it is handled")
+    assert unpublished in page  # limits, fees, materials: the handling region's, not a guess
+    assert "20个工作日" not in page and "申请人有效身份证件" not in page
     assert 'href="/apply/KS-1-007/"' in page  # 立即申办 opens the application form
 
 

@@ -3,6 +3,7 @@ import time
 from django.core.management import BaseCommand, call_command
 
 from cases import demo, roles
+from catalogue import demo as catalogue_demo
 from catalogue import reference
 
 
@@ -32,4 +33,7 @@ class Command(BaseCommand):
                     f"  {account.username:20} {account.role:18} {account.display_name}{where} ({state})"
                 )
             self.stdout.write(f"Demo cases created: {demo.create_demo_cases()}")
+            self.stdout.write(
+                f"Demo windows and region guides created: {catalogue_demo.create_demo_guides()}"
+            )
         self.stdout.write(self.style.SUCCESS(f"Portal ready in {time.monotonic() - started:.1f}s."))
