@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from . import facts as item_facts
 from .defaults import legacy_materials, legacy_values, scope_note_for
@@ -36,6 +37,11 @@ REGIONS_CSV = FIXTURES_DIR / "regions.csv"
 REGIONS_META = FIXTURES_DIR / "regions.meta.json"
 NATIONAL_LIST_CSV = FIXTURES_DIR / "national_list.csv"
 COOPERATING_SEPARATOR = "、"
+
+# Reasons stored in the history, in English like every message; the admin's history page shows
+# them translated (gettext_noop: makemessages finds them, nothing is translated when saving).
+LOADED_REASON = gettext_noop("loaded from fixtures/national_list.csv and fixtures/item_facts.csv")
+CORRECTED_REASON = gettext_noop("old generated defaults corrected from fixtures/item_facts.csv")
 
 
 @dataclass
@@ -190,8 +196,8 @@ def load_national_list(
             report.unchanged += 1
             continue
         item.full_clean()
-        # django-simple-history keeps 100 characters of a reason.
-        item._change_reason = ("corrected from fixtures/item_facts.csv: " + ", ".join(corrected))[:100]
+        # The reason is a message the history page translates; the fields corrected are in its diff.
+        item._change_reason = CORRECTED_REASON
         item.save()
         if item_facts.MATERIALS_GROUP in corrected:
             item.materials.all().delete()
@@ -215,7 +221,7 @@ def _create_item(row: dict[str, str], code: str, facts: item_facts.ItemFacts, de
         **facts.values,
     )
     item.full_clean()
-    item._change_reason = "loaded from fixtures/national_list.csv and fixtures/item_facts.csv"
+    item._change_reason = LOADED_REASON
     item.save()
     cooperating = [name for name in row["cooperating_departments"].split(COOPERATING_SEPARATOR) if name]
     for position, name in enumerate(cooperating, start=1):

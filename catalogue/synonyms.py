@@ -8,12 +8,14 @@ it) and never brings back a term an admin deleted or renamed (the history rememb
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from .models import SearchSynonym
 from .reference import FIXTURES_DIR, LoadReport, read_csv
 from .search import compact, split_expansions
 
 SYNONYMS_CSV = FIXTURES_DIR / "synonyms.csv"
+LOADED_REASON = gettext_noop("loaded from fixtures/synonyms.csv")  # translated on the history page
 
 
 @transaction.atomic
@@ -32,7 +34,7 @@ def load_synonyms(path: Path = SYNONYMS_CSV) -> LoadReport:
             term=term, expansions=" / ".join(split_expansions(row["expansions"])), note=row["note"]
         )
         synonym.full_clean()
-        synonym._change_reason = f"loaded from fixtures/{path.name}"
+        synonym._change_reason = LOADED_REASON
         synonym.save()
         have.add(term)
         report.created += 1

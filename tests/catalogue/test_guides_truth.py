@@ -262,7 +262,7 @@ def test_the_loader_corrects_an_item_still_holding_the_old_guesses():
     assert (item.channel, item.modes, item.in_person, item.statutory_days) == ("office", [], True, 0)
     assert item.delivery_options == ["window"] and item.legal_basis.startswith("《中华人民共和国民法典》")
     assert [m.name for m in item.materials.order_by("position")][0] == "本人的居民身份证"
-    assert item.history.first().history_change_reason.startswith("corrected from fixtures/item_facts.csv")
+    assert item.history.first().history_change_reason == reference.CORRECTED_REASON  # shown translated
     history = ServiceItem.history.count()
     assert reference.load_national_list().updated == 0 and ServiceItem.history.count() == history
 
