@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import dashboard, handoffs, identity, privacy, registration, selectors, services, workflows
+from . import dashboard, handoffs, identity, privacy, registration, roles, selectors, services, workflows
 from .deadlines import local_date
 from .filters import CaseFilter
 from .models import Case, Material, Notification, Office
@@ -260,8 +260,10 @@ class CaseViewSet(
     )
     def material_file(self, request, number=None, material_id=None):
         case = selectors.case_detail(request.user, number, self.actor)
-        material = case.materials.get(pk=material_id)
-        if not material.file:
+        material = selectors.visible_material(
+            case, material_id, staff_view=self.actor.role != roles.APPLICANT
+        )
+        if material is None:
             raise Http404
         if not selectors.sees_personal_data_unmasked(self.actor, case):
             # A document is personal data: staff may open it, and it is recorded (raises 403 otherwise).

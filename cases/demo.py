@@ -135,6 +135,7 @@ def create_demo_accounts() -> list[tuple[DemoAccount, bool]]:
     return created
 
 
+@transaction.atomic
 def create_demo_cases() -> int:
     """Cases of each mode at different stages; does nothing if the demo cases exist already."""
     users = {u.username: u for u in get_user_model().objects.filter(username__startswith="demo_")}

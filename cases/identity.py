@@ -116,6 +116,11 @@ def present_person(person, *, reveal: bool) -> dict:
     }
 
 
+def present_address(address: str, *, reveal: bool) -> str:
+    """A postal address of the case (where the result goes) by the same rule as the applicant's."""
+    return address if reveal else mask_address(address)
+
+
 def present_name(name: str, *, reveal: bool, kind: str = "person") -> str:
     """A person's name alone (a list row, a timeline line), by the same rule as `present_person`."""
     return present_person(_Named(name, kind), reveal=reveal)["name"]

@@ -53,7 +53,7 @@ def marks_by(actor, data: dict) -> dict:
 
     Only window staff hold the paper: they say whether the original was seen (已核验原件), a copy
     kept (留存复印件), the original goes on paper to the handling office (原件寄递), and the trust
-    level they vouch for (A–C; C, a scan or record made from the original, by default). An
+    level they vouch for (A–C; by default C for a scan or an original in hand, D for an unchecked copy). An
     applicant's say-so is none of these: all False, trust D.
     """
     if actor.role == roles.APPLICANT:
@@ -67,8 +67,15 @@ def marks_by(actor, data: dict) -> dict:
         "original_on_paper": bool(data.get("original_on_paper")),
         "original_seen": bool(data.get("original_seen")),
         "copy_kept": bool(data.get("copy_kept")),
-        "trust_level": data.get("trust_level") or Material.Trust.C,
+        "trust_level": data.get("trust_level") or _staff_trust(data),
     }
+
+
+def _staff_trust(data: dict) -> str:
+    """C (from the original, by staff) only for what staff scanned or had the original of in hand;
+    a copy nobody checked against its original is worth no more than an applicant's upload (D)."""
+    from_original = data.get("file") or data.get("original_seen") or data.get("original_on_paper")
+    return Material.Trust.C if from_original else Material.Trust.D
 
 
 def missing_required(item, requirement_ids) -> str:

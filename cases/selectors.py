@@ -111,6 +111,31 @@ def case_list(user, actor: Actor | None = None) -> QuerySet[Case]:
     )
 
 
+# The events that give the applicant the result: before them, a result the deciding office attached
+# (Material kind `result`) and the result notice are the office's alone.
+RESULT_RELEASED_BY = frozenset({"deliver_online", "ship_result"})
+
+
+def result_released(case: Case) -> bool:
+    return any(event.action in RESULT_RELEASED_BY for event in case.events.all())
+
+
+def materials_visible(case: Case, *, staff_view: bool) -> list[Material]:
+    """The case's materials as its page, the API and the downloads show them: staff every one; the
+    applicant theirs, and the result documents once the result is released to them."""
+    materials = list(case.materials.all())
+    if staff_view or result_released(case):
+        return materials
+    return [material for material in materials if material.kind != Material.Kind.RESULT]
+
+
+def visible_material(case: Case, material_id, *, staff_view: bool) -> Material | None:
+    """One material with a file the caller may download (the page's and the API's download)."""
+    wanted = int(material_id)
+    found = (m for m in materials_visible(case, staff_view=staff_view) if m.pk == wanted and m.file)
+    return next(found, None)
+
+
 @dataclass(frozen=True)
 class CaseView:
     """A case as one caller may see it: the API's detail and the case pages are built from this."""

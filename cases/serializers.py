@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from catalogue.models import MaterialRequirement, ServiceItem
 
-from . import identity, workflows
+from . import identity, selectors, workflows
 from .deadlines import local_date
 from .materials import missing_required
 from .models import (
@@ -459,7 +459,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
     applicant = serializers.SerializerMethodField()
     item_version = serializers.SerializerMethodField()
     legs = LegSerializer(many=True)
-    materials = CaseMaterialSerializer(many=True)
+    materials = serializers.SerializerMethodField()
     shipments = ShipmentSerializer(many=True)
     timeline = EventSerializer(many=True, source="events")
     suspensions = SuspensionSerializer(many=True)
@@ -519,6 +519,11 @@ class CaseDetailSerializer(CaseSummarySerializer):
         if not self.context.get("staff_view"):
             return []
         return HandoffSerializer(case.handoffs.all(), many=True, context=self.context).data
+
+    @extend_schema_field(CaseMaterialSerializer(many=True))
+    def get_materials(self, case) -> list:
+        visible = selectors.materials_visible(case, staff_view=bool(self.context.get("staff_view")))
+        return CaseMaterialSerializer(visible, many=True, context=self.context).data
 
     @extend_schema_field(AllowedActionSerializer(many=True))
     def get_allowed_actions(self, case) -> list:

@@ -8,6 +8,7 @@ lines (see spreadsheets.LinesWidget, e.g. the materials) become sheets of their 
 line, and are folded back into their column on import, so a resource only knows the column.
 """
 
+import re
 from io import BytesIO
 from typing import NamedTuple
 
@@ -17,6 +18,8 @@ from django.utils.translation import gettext_lazy
 from import_export.formats import base_formats
 
 from .spreadsheets import LIST_SEPARATOR, PART_SEPARATOR, PART_SPLIT, FileProblem, cell_text, clean_part
+
+ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 class SpreadsheetCSV(base_formats.CSV):
@@ -91,7 +94,10 @@ class DetailWorkbook(base_formats.XLSX):
         for row in dataset:
             lines = [line for line in str(row[column] or "").splitlines() if line.strip()]
             for position, line in enumerate(lines, start=1):
-                parts = [int(part) if part.isdigit() else part for part in PART_SPLIT.split(line)]
+                # Only ASCII digits are a number: "①", "²" or "１２" stay text, as typed.
+                parts = [
+                    int(part) if ASCII_DIGITS.fullmatch(part) else part for part in PART_SPLIT.split(line)
+                ]
                 yield [row[key], position, *parts, *[""] * (len(detail.parts) - len(parts))]
 
     def _fill(self, sheet, headers, rows) -> None:
@@ -187,7 +193,7 @@ class DetailWorkbook(base_formats.XLSX):
                 strays.append(f"{number}（{label}）")
                 continue
             position = cell_text(cells.get(detail.position))
-            order = (0, int(position)) if position.isdigit() else (1, 0)
+            order = (0, int(position)) if ASCII_DIGITS.fullmatch(position) else (1, 0)
             line = PART_SEPARATOR.join(clean_part(cell_text(cells.get(part))) for part in detail.parts)
             lines[key].append((order, number, line.rstrip(PART_SEPARATOR)))
         if strays:

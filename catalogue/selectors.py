@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Subquery, Value, When
@@ -115,12 +116,12 @@ def regions_with_children() -> QuerySet[Region]:
 
 # --- Region guides (实施清单) and windows (docs/catalogue.md, "Region guides and windows") -------
 
-REGION_CODE = re.compile(r"\d{6}")
+REGION_CODE = re.compile(r"[0-9]{6}")
 
 
 def region_named(code: str) -> Region | None:
     """The region of a GB/T 2260 code with the regions above it loaded; None for anything else."""
-    code = (code or "").strip()
+    code = unicodedata.normalize("NFKC", code or "").strip()  # full-width digits, as people type them
     if not REGION_CODE.fullmatch(code):
         return None
     return Region.objects.select_related("parent__parent").filter(code=code).first()

@@ -432,11 +432,13 @@ def file_application(*, actor: Actor, form: FilingForm) -> services.Outcome:
     Used by the applicant's form and the window's 收件 form (its scans).
     """
     stored: list[str] = []
+    case = None
     try:
         with transaction.atomic():
             outcome = registration.register_case(actor=actor, data=form.validated, idempotency_key=form.key)
             if outcome.replayed:
                 return outcome
+            case = outcome.case
             for name, data in form.uploads():
                 try:
                     services.perform(
@@ -447,11 +449,12 @@ def file_application(*, actor: Actor, form: FilingForm) -> services.Outcome:
                         idempotency_key=f"{form.key}:{name}",
                     )
                 except ValidationError as error:
-                    stored = [m.file.name for m in Material.objects.filter(case=outcome.case) if m.file]
                     raise UploadRefused(name, error) from None
-    except UploadRefused:
+                stored += [m.file.name for m in Material.objects.filter(case=case) if m.file]
+    except BaseException:
+        # Rolled back, whatever failed (a refused file, a conflict, the database): no file stays behind.
         storage = Material._meta.get_field("file").storage
-        for name in stored:
+        for name in set(stored):
             storage.delete(name)
         raise
     return outcome

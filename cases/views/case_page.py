@@ -167,12 +167,14 @@ def _timeline(view) -> list[dict]:
     ]
 
 
-def _documents(case: Case) -> list[dict]:
+def _documents(case: Case, *, staff_view: bool) -> list[dict]:
+    """The notices that exist for the case; the applicant's result notice once the result is theirs."""
     done = {event.action for event in case.events.all()}
+    released = staff_view or selectors.result_released(case)
     return [
         {"slug": slug, "title": title}
         for slug, (title, actions) in DOCUMENTS.items()
-        if done.intersection(actions)
+        if done.intersection(actions) and (slug != "result" or released)
     ]
 
 
@@ -216,6 +218,7 @@ def _render(request, view, *, bound=None, upload=None, error=None, notice="", st
         "view": view,
         "case": case,
         "applicant": identity.present_person(case.applicant, reveal=view.revealed),
+        "delivery_address": identity.present_address(case.delivery_address, reveal=view.revealed),
         "status_label": workflows.status_label(case.status),
         "decision_label": workflows.status_label(case.decision) if case.decision else "",
         "overdue": is_overdue(case, local_date(timezone.now())),
@@ -226,7 +229,7 @@ def _render(request, view, *, bound=None, upload=None, error=None, notice="", st
         "failed_form": failed if failed is not None and failed.errors else None,
         "materials": [
             {"material": m, "viewable": bool(m.file) and (view.revealed or view.may_reveal)}
-            for m in case.materials.all()
+            for m in selectors.materials_visible(case, staff_view=view.staff_view)
         ],
         "legs": [
             {
@@ -241,7 +244,7 @@ def _render(request, view, *, bound=None, upload=None, error=None, notice="", st
             {"message": message, "label": MESSAGE_LABELS.get(message.kind, message.kind)}
             for message in (case.handoffs.all() if view.staff_view else ())
         ],
-        "documents": _documents(case),
+        "documents": _documents(case, staff_view=view.staff_view),
         "missing": _correction(case),
         "result": _result(view),
         "error": error,
@@ -361,10 +364,10 @@ def material(request, number, material_id):
     actor = selectors.actor_for(request.user)
     try:
         case = selectors.case_detail(request.user, number, actor)
-        item = case.materials.get(pk=material_id)
-    except (Case.DoesNotExist, Material.DoesNotExist):
+    except Case.DoesNotExist:
         raise Http404 from None
-    if not item.file:
+    item = selectors.visible_material(case, material_id, staff_view=actor.role != roles.APPLICANT)
+    if item is None:
         raise Http404
     if not selectors.sees_personal_data_unmasked(actor, case):
         try:
@@ -399,7 +402,8 @@ def print_document(request, number, document):
     title, actions = DOCUMENTS[document]
     view = _case_view(selectors.actor_for(request.user), number)
     events = [event for event in view.case.events.all() if event.action in actions]
-    if not events:
+    available = {doc["slug"] for doc in _documents(view.case, staff_view=view.staff_view)}
+    if not events or document not in available:
         raise Http404
     event = events[-1]
     deciding = view.case.receiving_office if view.case.mode == "joint" else view.case.handling_office

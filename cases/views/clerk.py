@@ -168,6 +168,7 @@ def receipt(request, number: str):
         {
             "case": case,
             "applicant": identity.present_person(case.applicant, reveal=False),
+            "delivery_address": identity.present_address(case.delivery_address, reveal=False),
             "materials": handed_in(case),
             "promised_days": getattr(version, "promised_days", None),
             "track_url": url,

@@ -151,7 +151,17 @@ def test_the_deciding_office_attaches_the_result_and_the_applicant_downloads_it(
     [result] = [m for m in reply.json()["materials"] if m["kind"] == "result"]
     assert result["name"] == "身份证正反面"  # the name given, as for any upload
     assert online_case.materials.get(kind="result").uploaded_by == handling_officer
+    # Until it is delivered the result is the office's: not listed, not downloadable, no notice.
+    file_url = f"/api/v1/cases/{online_case.number}/materials/{result['id']}/file/"
+    mine = client_for(applicant)
+    listed = mine.get(f"/api/v1/cases/{online_case.number}/").json()["materials"]
+    assert [m for m in listed if m["kind"] == "result"] == []
+    assert mine.get(file_url).status_code == 404
+    mine.force_login(applicant)  # the pages use the session
+    assert mine.get(f"/cases/{online_case.number}/materials/{result['id']}/").status_code == 404
+    assert mine.get(f"/cases/{online_case.number}/print/result/").status_code == 404
     act(handling_officer, online_case, "deliver_online")
+    assert mine.get(f"/cases/{online_case.number}/print/result/").status_code == 200
 
     download = client_for(applicant).get(f"/api/v1/cases/{online_case.number}/materials/{result['id']}/file/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF

@@ -134,7 +134,7 @@ def test_materials_metadata_is_recorded_at_registration(window_clerk, offices, r
     assert [tuple(m[k] for k in marks) for m in reply.json()["materials"]] == [
         ("居民身份证", True, True, False, "C"),
         ("户口簿", False, False, True, "C"),
-        ("户口簿复印件", False, False, False, "C"),
+        ("户口簿复印件", False, False, False, "D"),
     ]
     other = MaterialRequirement.objects.create(item=ServiceItem.objects.get(code="KS-1-001"), name="x")
     payload["materials"] = [{"name": "x", "requirement": other.pk}]

@@ -445,6 +445,18 @@ def test_text_typed_in_the_admins_textarea_round_trips_unchanged_through_excel(a
     assert counts(page) == (0, 0, 140)
 
 
+def test_circled_and_full_width_numbers_in_a_material_stay_text_and_come_back_unchanged(admin_client):
+    [material] = give_materials("KS-1-001", "公证申请表")
+    material.note = "①有则提供"
+    material.source = "１２３４８"
+    material.save()
+    content = export(admin_client, XLSX).content  # "①".isdigit() is True, int("①") fails: not here
+    book = load_workbook(io.BytesIO(content))
+    row = next(r for r in sheet_rows(book["申请材料"]) if r["事项代码"] == "KS-1-001")
+    assert (row["备注"], row["来源"]) == ("①有则提供", "１２３４８")
+    assert counts(preview(admin_client, content, "items.xlsx")) == (0, 0, 140)
+
+
 def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(admin_client):
     ServiceItem.objects.filter(code="KS-1-001").update(fees='=HYPERLINK("http://example.com")')
     book = load_workbook(io.BytesIO(export(admin_client, XLSX).content))

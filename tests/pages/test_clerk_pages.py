@@ -196,7 +196,7 @@ def test_the_four_states_of_each_row_are_stored(window_clerk, offices, checklist
     assert stored == {
         "居民身份证": (checklist["id_card"].pk, True, True, False, "C"),
         "户口簿": (checklist["hukou"].pk, False, False, True, "C"),
-        "结婚证复印件": (None, False, False, False, "C"),
+        "结婚证复印件": (None, False, False, False, "D"),  # a copy nobody checked: no more than D
     }  # the optional 委托书 was not handed in
 
 
@@ -535,3 +535,10 @@ def test_only_window_clerks_open_the_clerk_pages(handling_officer):
 @pytest.mark.parametrize("path", ["/clerk/", "/clerk/receive/"])
 def test_the_clerk_pages_ask_for_a_login(client, path):
     assert client.get(path).status_code == 302
+
+
+def test_the_receipt_masks_the_postal_address_by_the_one_rule(window_clerk, offices):
+    address = "广东省深圳市南山区粤海街道科技园路1号"
+    case = register(window_clerk, "proxy", offices, delivery_method="post", delivery_address=address)
+    page = client_for(window_clerk).get(f"/clerk/cases/{case.number}/receipt/").content.decode()
+    assert address not in page and "广东省深圳市****" in page  # reopened any time, never revealed
