@@ -36,13 +36,6 @@ ITEM_HEADERS = (
 MATERIAL_HEADERS = "事项代码 材料序号 材料名称 材料形式 原件或复印件 份数 是否必要 来源 备注".split()
 
 
-@pytest.fixture
-def admin_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
 # --- Driving the admin ---------------------------------------------------------------------------
 
 

@@ -7,31 +7,13 @@ as a catalogue admin sees them; the import preview's wording is in test_import_e
 import re
 
 import pytest
-from django.test import Client
 from django.utils import translation
 
 from catalogue.models import MaterialRequirement, ServiceItem
 
+from .conftest import change_form_data
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
-def change_form_data(page) -> dict:
-    """What the browser would post back from an admin change page, inlines included."""
-    form = page.context["adminform"].form
-    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    for inline in page.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
-        for sub in inline.formset.forms:
-            data.update({sub.add_prefix(k): sub[k].value() for k in sub.fields if sub[k].value() is not None})
-    return data
 
 
 def visible_text(response) -> str:

@@ -93,13 +93,6 @@ def guides(db):
     return {"nanshan": nanshan, "jinjiang": jinjiang, "city": city, "province": province}
 
 
-@pytest.fixture
-def admin_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
 def page(url: str, client=None):
     response = (client or Client()).get(url)
     assert response.status_code == 200
