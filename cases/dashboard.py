@@ -93,10 +93,9 @@ def figures(actor: selectors.Actor, now: datetime | None = None) -> Dashboard:
     since_moment = timezone.make_aware(datetime.combine(since, time.min))
     scope = selectors.cases_visible_to(actor.user, actor)
     soon, late = selectors.due_soon_q(today), selectors.overdue_q(today)
-    # sign_overdue_q is "a transfer or a leg past its sign-for day": a case still "transferred" is a
-    # proxy case (no legs), so this is its transfer half; the leg half, leg by leg, is the next line.
-    late_transfer = Q(status="transferred") & selectors.sign_overdue_q(today)
-    late_legs = Leg.objects.filter(case__in=scope.values("pk"), status="to_sign", sign_due__lt=today)
+    # The two halves of selectors.sign_overdue_q: transfers, and regions' tasks leg by leg.
+    late_transfer = selectors.transfer_sign_overdue_q(today)
+    late_legs = selectors.late_legs(today).filter(case__in=scope.values("pk"))
     failed = selectors.handoffs_visible_to(actor).filter(status=HandoffMessage.Status.FAILED)
     listed = scope.select_related("item", "receiving_office", "handling_office")
 
@@ -181,7 +180,7 @@ def _leg_row(leg: Leg) -> dict:
         "leg": leg.pk,
         "office": leg.office.name,
         "receiving_office": leg.case.receiving_office.name,
-        "status_label": str(workflows.LEG_STATUS_LABELS.get(leg.status, leg.status)),
+        "status_label": workflows.leg_status_label(leg.status),
         "sign_due": leg.sign_due,
     }
 

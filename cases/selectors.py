@@ -222,10 +222,19 @@ def due_soon_q(today: date) -> Q:
     )
 
 
+def transfer_sign_overdue_q(today: date) -> Q:
+    """A transfer not signed for by its sign-for date."""
+    return Q(status="transferred", sign_due__lt=today)
+
+
+def late_legs(today: date) -> QuerySet[Leg]:
+    """Regions' tasks not signed for by their sign-for date."""
+    return Leg.objects.filter(status="to_sign", sign_due__lt=today)
+
+
 def sign_overdue_q(today: date) -> Q:
     """A transfer or a leg not signed for by its sign-for date."""
-    late_leg = Exists(Leg.objects.filter(case=OuterRef("pk"), status="to_sign", sign_due__lt=today))
-    return Q(status="transferred", sign_due__lt=today) | Q(late_leg)
+    return transfer_sign_overdue_q(today) | Q(Exists(late_legs(today).filter(case=OuterRef("pk"))))
 
 
 def inbox_for(actor: Actor, limit: int = 50) -> dict[str, list]:

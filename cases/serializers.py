@@ -340,7 +340,7 @@ class LegSerializer(serializers.ModelSerializer):
         ]
 
     def get_status_label(self, leg) -> str:
-        return str(workflows.LEG_STATUS_LABELS.get(leg.status, leg.status))
+        return workflows.leg_status_label(leg.status)
 
 
 class CaseMaterialSerializer(serializers.ModelSerializer):

@@ -358,6 +358,10 @@ def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
+def leg_status_label(status: str) -> str:
+    return str(LEG_STATUS_LABELS.get(status, status))
+
+
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
@@ -381,7 +385,7 @@ class InvalidTransition(Exception):
                 "“%(action)s” is not possible while the task of %(office)s is “%(status)s”. "
                 "Possible now on this task: %(allowed)s."
             )
-            names["status"] = str(LEG_STATUS_LABELS.get(status, status))
+            names["status"] = leg_status_label(status)
             names["office"] = leg.office.name
         super().__init__(message % names)
 

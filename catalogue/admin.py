@@ -266,8 +266,32 @@ class ModeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReadableHistoryAdmin(SimpleHistoryAdmin):
+    """The catalogue's history pages in labels, not field names (`history_helper`), and the day a row
+    was last updated for its list."""
+
+    history_helper = ReadableHistory
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return self.history_helper(self.model, historical_record)
+
+    @admin.display(description=_("updated at"), ordering="updated_at")
+    def updated(self, obj):
+        return date_format(timezone.localtime(obj.updated_at), "Y-m-d")
+
+
+class OwnRowsHistoryMixin:
+    """For a row whose materials (and departments) have their own history, shown below its own: a
+    version with no change of its own says so, unless it is the oldest of the page (not known)."""
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        for record in historical_records:
+            record.delta_known = hasattr(record, "history_delta_changes")
+
+
 @admin.register(ServiceItem)
-class ServiceItemAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
+class ServiceItemAdmin(OwnRowsHistoryMixin, SpreadsheetAdminMixin, ReadableHistoryAdmin):
     resource_classes = [ItemResource]
     import_formats = export_formats = [ItemWorkbook, SpreadsheetCSV]
     file_stem = ITEMS_SHEET
@@ -326,23 +350,11 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
     class Media:
         css = {"all": ["admin-overrides/catalogue.css"]}
 
-    @admin.display(description=_("updated at"), ordering="updated_at")
-    def updated(self, item):
-        return date_format(timezone.localtime(item.updated_at), "Y-m-d")
-
     @admin.display(description=_("modes"))
     def modes_display(self, item):
         return "、".join(
             str(ServiceItem._meta.get_field(MODE_FIELDS[mode]).verbose_name) for mode in item.modes
         )
-
-    def get_historical_record_context_helper(self, request, historical_record):
-        return ReadableHistory(self.model, historical_record)
-
-    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
-        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
-        for record in historical_records:  # the oldest of a page has no delta: unknown, not "none"
-            record.delta_known = hasattr(record, "history_delta_changes")
 
     def history_view(self, request, object_id, extra_context=None):
         extra_context = (extra_context or {}) | {"related_changes": related_changes(object_id)}
@@ -375,16 +387,13 @@ class RegionDatasetAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchSynonym)
-class SearchSynonymAdmin(SimpleHistoryAdmin):
+class SearchSynonymAdmin(ReadableHistoryAdmin):
     list_display = ["term", "expansions", "note", "updated_at"]
     search_fields = ["term", "expansions", "note"]
     readonly_fields = ["updated_at", "finds"]
     fields = ["term", "expansions", "note", "finds", "updated_at"]
     history_list_display = ["expansions"]
     formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})}}
-
-    def get_historical_record_context_helper(self, request, historical_record):
-        return ReadableHistory(self.model, historical_record)  # as the items' history reads
 
     @admin.display(description=_("a search for the term finds"))
     def finds(self, synonym):
@@ -465,7 +474,8 @@ class RegionGuideForm(forms.ModelForm):
 
 
 @admin.register(RegionGuide)
-class RegionGuideAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
+class RegionGuideAdmin(OwnRowsHistoryMixin, SpreadsheetAdminMixin, ReadableHistoryAdmin):
+    history_helper = ReadableGuideHistory
     form = RegionGuideForm
     resource_classes = [RegionGuideResource]
     import_formats = export_formats = [RegionGuideWorkbook, SpreadsheetCSV]
@@ -535,10 +545,6 @@ class RegionGuideAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
     def item_name(self, guide):
         return guide.item.name
 
-    @admin.display(description=_("updated at"), ordering="updated_at")
-    def updated(self, guide):
-        return date_format(timezone.localtime(guide.updated_at), "Y-m-d")
-
     @admin.display(description=_("national item"))
     def standard_elements(self, guide):
         if guide is None or not guide.item_id:
@@ -560,14 +566,6 @@ class RegionGuideAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
             _("Change them on the item (for every region)"),
         )
 
-    def get_historical_record_context_helper(self, request, historical_record):
-        return ReadableGuideHistory(self.model, historical_record)
-
-    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
-        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
-        for record in historical_records:  # the oldest of a page has no delta: unknown, not "none"
-            record.delta_known = hasattr(record, "history_delta_changes")
-
     def history_view(self, request, object_id, extra_context=None):
         extra_context = (extra_context or {}) | {
             "related_changes": guide_material_changes(object_id),
@@ -577,7 +575,7 @@ class RegionGuideAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ServiceWindow)
-class ServiceWindowAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
+class ServiceWindowAdmin(SpreadsheetAdminMixin, ReadableHistoryAdmin):
     resource_classes = [ServiceWindowResource]
     import_formats = export_formats = [WindowWorkbook, SpreadsheetCSV]
     file_stem = WINDOWS_SHEET
@@ -592,10 +590,3 @@ class ServiceWindowAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
     readonly_fields = ["updated_at"]
     fields = ["name", "region", "address", "hours", "phone", "office", "is_demo", "updated_at"]
     formfield_overrides = WIDE_TEXT
-
-    @admin.display(description=_("updated at"), ordering="updated_at")
-    def updated(self, window):
-        return date_format(timezone.localtime(window.updated_at), "Y-m-d")
-
-    def get_historical_record_context_helper(self, request, historical_record):
-        return ReadableHistory(self.model, historical_record)

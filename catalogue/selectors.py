@@ -197,13 +197,17 @@ def guide_for(item: ServiceItem, region_code: str, user=None) -> GuideChoice:
     region = region_named(asked)
     if region is None:
         return GuideChoice(asked=asked)
+    return GuideChoice(asked=asked, region=region, guide=_nearest_guide(item, region, user))
+
+
+def _nearest_guide(item: ServiceItem, region: Region, user=None) -> RegionGuide | None:
+    """The region's own guide of `item`, else the nearest above it (its parents loaded)."""
     codes = [r.code for r in region_chain(region)]
     found = {
         g.region_id: g
         for g in _with_guide_details(guides_visible_to(user).filter(item=item, region_id__in=codes))
     }
-    nearest = next((found[code] for code in reversed(codes) if code in found), None)
-    return GuideChoice(asked=asked, region=region, guide=nearest)
+    return next((found[code] for code in reversed(codes) if code in found), None)
 
 
 def regions_with_guides(item: ServiceItem, user=None) -> list[Region]:
@@ -215,7 +219,7 @@ def regions_with_guides(item: ServiceItem, user=None) -> list[Region]:
 def item_guides(item: ServiceItem, user=None, region: Region | None = None) -> list[RegionGuide]:
     """The guides of `item` with their materials and windows; for `region`, the one that applies there."""
     if region is not None:
-        chosen = guide_for(item, region.code, user).guide
+        chosen = _nearest_guide(item, region, user)
         return [chosen] if chosen else []
     return list(_with_guide_details(guides_visible_to(user).filter(item=item)).order_by("region_id"))
 

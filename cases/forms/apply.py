@@ -9,7 +9,6 @@ offices' department line, the delivery) is checked by `registration.register_cas
 messages `add_errors` puts beside the fields. `file_application` is the one transaction.
 """
 
-import uuid
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -27,6 +26,7 @@ from .. import materials, registration, roles, services, workflows
 from ..models import ApplicantProfile, IdType, Material, Mode, Office
 from ..selectors import Actor
 from ..serializers import CaseCreateSerializer, MaterialUploadSerializer
+from .actions import KeyedForm
 from .errors import ApiErrorsMixin
 
 MODE_HELP = {
@@ -114,8 +114,7 @@ def _choice(label, help_text="") -> str:
     )
 
 
-class ApplyForm(ApiErrorsMixin, forms.Form):
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+class ApplyForm(ApiErrorsMixin, KeyedForm):
     mode = forms.ChoiceField(label=gettext_lazy("How to apply"), widget=forms.RadioSelect)
     handling_office = forms.ChoiceField(
         label=gettext_lazy("Handling office (where your records are)"),
@@ -204,9 +203,7 @@ class ApplyForm(ApiErrorsMixin, forms.Form):
     }
 
     def __init__(self, *args, item: ServiceItem, profile: ApplicantProfile, actor: Actor, **kwargs):
-        initial = kwargs.setdefault("initial", {})
-        initial.setdefault("idempotency_key", uuid.uuid4())
-        initial.setdefault("phone", profile.phone)
+        kwargs.setdefault("initial", {}).setdefault("phone", profile.phone)
         super().__init__(*args, **kwargs)
         self.item, self.profile, self.actor = item, profile, actor
         modes = applicant_modes(item)
@@ -400,10 +397,6 @@ class ApplyForm(ApiErrorsMixin, forms.Form):
             upload = self.cleaned_data.get(name)
             if upload and (kind == Material.Kind.MATERIAL or self.cleaned_data.get("as_agent")):
                 yield name, {"file": upload, "requirement": requirement, "kind": kind}
-
-    @property
-    def key(self) -> str:
-        return str(self.cleaned_data["idempotency_key"])
 
 
 class UploadRefused(Exception):

@@ -17,8 +17,6 @@ checks (`check_file`) and are filed by `file_application` with the case, in one 
 materials of trust level C uploaded by the clerk.
 """
 
-import uuid
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -31,7 +29,8 @@ from .. import materials, registration
 from ..models import Applicant, Case, IdType, Material, Mode, Office
 from ..selectors import Actor
 from ..serializers import CaseCreateSerializer
-from .apply import ACCEPT, _grouped_choices, check_file
+from .actions import KeyedForm
+from .apply import ACCEPT, _grouped_choices, check_file, offices_for
 from .errors import ApiErrorsMixin
 
 DELIVERY = (Case.Delivery.WINDOW, Case.Delivery.POST)
@@ -57,13 +56,10 @@ def proxy_items(search: str = "") -> list[ServiceItem]:
 
 def handling_offices(actor: Actor, item: ServiceItem) -> list[Office]:
     """Handling departments on the item's department line, in another region than the clerk's."""
-    lines = {item.lead_department_id, *item.cooperations.values_list("department_id", flat=True)}
-    offices = Office.objects.filter(kind=Office.Kind.DEPARTMENT, department_id__in=lines).select_related(
-        "region"
-    )
-    if actor.office is not None:
-        offices = offices.exclude(region_id=actor.office.region_id)
-    return list(offices.order_by("region_id", "name"))
+    offices = offices_for(item)
+    if actor.office is None:
+        return offices
+    return [office for office in offices if office.region_id != actor.office.region_id]
 
 
 class ItemChoiceForm(forms.Form):
@@ -91,10 +87,9 @@ class ItemChoiceForm(forms.Form):
         return self.items[self.cleaned_data["item"]]
 
 
-class ReceiveForm(ApiErrorsMixin, forms.Form):
+class ReceiveForm(ApiErrorsMixin, KeyedForm):
     """Step 2 of 收件: the applicant, the handling office, the materials checklist and the delivery."""
 
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     item = forms.CharField(widget=forms.HiddenInput)
     handling_office = forms.ChoiceField(
         label=gettext_lazy("Handling office (in the region where the records are)"),
@@ -162,8 +157,7 @@ class ReceiveForm(ApiErrorsMixin, forms.Form):
         self.requirements: list[MaterialRequirement] = list(item.materials.all())
         if data is not None:
             data = self._implied(data, files or {})
-        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
-        kwargs["initial"]["item"] = item.code
+        kwargs.setdefault("initial", {})["item"] = item.code
         super().__init__(data, files, **kwargs)
         self.actor, self.item = actor, item
         offices = handling_offices(actor, item)
@@ -339,7 +333,3 @@ class ReceiveForm(ApiErrorsMixin, forms.Form):
                         **{name: entry[name] for name in MARKS},
                     },
                 )
-
-    @property
-    def key(self) -> str:
-        return str(self.cleaned_data["idempotency_key"])

@@ -234,7 +234,7 @@ def _render(request, view, *, bound=None, upload=None, error=None, notice="", st
         "legs": [
             {
                 "leg": leg,
-                "label": workflows.LEG_STATUS_LABELS.get(leg.status, leg.status),
+                "label": workflows.leg_status_label(leg.status),
                 "after": next((other for other in legs if other.pk == leg.depends_on_id), None),
             }
             for leg in legs
@@ -261,7 +261,7 @@ def _forbidden(request, error) -> object:
 
 def _conflict(error) -> dict:
     if getattr(error, "leg", None) is not None:
-        status = workflows.LEG_STATUS_LABELS.get(error.status, error.status)
+        status = workflows.leg_status_label(error.status)
     else:
         status = workflows.status_label(error.status) if error.status else ""
     return {

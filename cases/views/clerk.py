@@ -33,20 +33,25 @@ WAITING = ("received", "reviewed", "identity_checked", "correction_requested", "
 SHIP_FROM = workflows.steps_for(Mode.PROXY, "ship_materials")[0].sources
 
 
-def _clerk(request) -> selectors.Actor:
+def _clerk_or_none(request) -> selectors.Actor | None:
     actor = selectors.actor_for(request.user)
-    if actor.role != roles.WINDOW_CLERK or actor.office is None:
+    return actor if actor.role == roles.WINDOW_CLERK and actor.office is not None else None
+
+
+def _clerk(request) -> selectors.Actor:
+    actor = _clerk_or_none(request)
+    if actor is None:
         raise PermissionDenied
     return actor
 
 
 def _hall_case(request, number: str) -> Case:
     """A case received at the requesting clerk's own hall; 404 for anyone else (the number says nothing)."""
-    actor = selectors.actor_for(request.user)
-    if actor.role != roles.WINDOW_CLERK or actor.office is None:
+    actor = _clerk_or_none(request)
+    if actor is None:
         raise Http404
     try:
-        case = selectors.case_view(actor, number).case
+        case = selectors.case_detail(request.user, number, actor)
     except Case.DoesNotExist:
         raise Http404 from None
     if case.receiving_office_id != actor.office_id or case.mode != Mode.PROXY:

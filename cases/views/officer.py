@@ -56,7 +56,7 @@ def _leg_row(leg, today) -> dict:
     return {
         "number": leg.case.number,
         "item": leg.case.item.name,
-        "what": workflows.LEG_STATUS_LABELS.get(leg.status, leg.status),
+        "what": workflows.leg_status_label(leg.status),
         "office": leg.case.receiving_office.name,
         "due": due,
         "due_what": _("sign for by"),
