@@ -235,6 +235,20 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Cache -----------------------------------------------------------------------------------
+# CACHE_URL, e.g. redis://127.0.0.1:6379/1: one cache shared by every web process and worker (the
+# catalogue's cached answers, API throttling). Unset: each process keeps its own in local memory.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kuasheng"}
+}
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an anonymous request to a protected endpoint gets 401 with
