@@ -2,6 +2,7 @@
 the region guides of an item and the 跨省通办 windows (read-only)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -12,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
+from . import cache as catalogue_cache
 from . import selectors, services
 from .filters import ItemFilter, RegionFilter
 from .models import ServiceItem, ServiceWindow
@@ -44,21 +46,56 @@ class MayChangeItemsOrReadOnly(permissions.DjangoModelPermissionsOrAnonReadOnly)
 
 
 class ConditionalGetMixin:
-    """Answers 304 from a precomputed ETag before any item is loaded or rendered."""
+    """Answers 304 from an ETag made of the catalogue version (catalogue/cache.py): no query, no rendering.
+
+    The version changes with every catalogue write (an item, its materials, a department, a
+    synonym, a region guide…), and the ETag also differs by language, path with query, renderer
+    and what the caller may see (staff see drafts).
+    """
 
     def _etag(self, request) -> str:
-        variant = f"{get_language()}|{request.get_full_path()}|{request.accepted_renderer.format}"
-        return f'"{selectors.catalogue_etag(request.user, variant)}"'
+        return catalogue_cache.etag(
+            request,
+            get_language(),
+            catalogue_cache.visibility_class(request.user),
+            request.accepted_renderer.format,
+        )
 
     def _conditional(self, request, respond):
         etag = self._etag(request)
         if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
-            response = respond()
+            response = self._rendered(request, respond)
         if response.status_code in (200, 304):
             response["ETag"] = etag
             response["Cache-Control"] = "no-cache"
+        return response
+
+    def _rendered(self, request, respond):
+        """For logged-in readers and token clients (anonymous ones are answered by the middleware):
+        the JSON kept for their visibility class, else the view's answer, kept once rendered."""
+        if not (
+            catalogue_cache.enabled()
+            and request.user.is_authenticated
+            and request.accepted_renderer.format == "json"
+        ):
+            return respond()
+        key = catalogue_cache.rendered_key(
+            request, get_language(), catalogue_cache.visibility_class(request.user)
+        )
+        if key is None:
+            return respond()
+        kept = catalogue_cache.stored_rendering(key)
+        if kept is not None:
+            return HttpResponse(kept[1], content_type=kept[0])
+        response = respond()
+        if response.status_code == 200:
+            response.add_post_render_callback(
+                lambda rendered: catalogue_cache.store_rendering(
+                    key, rendered["Content-Type"], rendered.content
+                )
+            )
         return response
 
 
@@ -86,6 +123,7 @@ class ConditionalGetMixin:
 class ItemViewSet(
     ConditionalGetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
+    catalogue_cacheable = True  # anonymous GETs are stored (catalogue/middleware.py)
     lookup_field = "code"
     lookup_value_regex = r"[A-Za-z0-9-]+"
     permission_classes = [MayChangeItemsOrReadOnly]
@@ -149,6 +187,7 @@ class ItemViewSet(
     retrieve=extend_schema(summary=_("A department"), responses={200: DepartmentSerializer, 404: NOT_FOUND}),
 )
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    catalogue_cacheable = True  # anonymous GETs are stored (catalogue/middleware.py)
     serializer_class = DepartmentSerializer
     lookup_field = "code"
     pagination_class = None
@@ -166,6 +205,7 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     ),
 )
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    catalogue_cacheable = True  # anonymous GETs are stored (catalogue/middleware.py)
     lookup_field = "code"
     lookup_value_regex = r"\d{6}"
     filterset_class = RegionFilter
@@ -209,6 +249,7 @@ def region_parameter(request, name: str = "region"):
     )
 )
 class ServiceWindowViewSet(viewsets.GenericViewSet):
+    catalogue_cacheable = True  # anonymous GETs are stored (catalogue/middleware.py)
     serializer_class = ServiceWindowSerializer
     queryset = ServiceWindow.objects.none()  # for the schema; `list` reads through selectors.windows
 

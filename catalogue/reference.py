@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from . import cache as catalogue_cache
 from . import facts as item_facts
 from .defaults import legacy_materials, legacy_values, scope_note_for
 from .models import (
@@ -146,6 +147,8 @@ def refresh_regions(path: Path = REGIONS_CSV, meta_path: Path = REGIONS_META) ->
         .filter(valid_until__isnull=True)
         .update(valid_until=date.today())
     )
+    if report.created or report.updated or report.retired:
+        catalogue_cache.bump()  # bulk writes send no signal: retire the stored catalogue answers
     return report
 
 

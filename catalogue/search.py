@@ -21,7 +21,7 @@ The page (`/items/?q=`) and the API (`/api/v1/items/?q=`) both come here through
    search); the scores add up; the best item comes first, ties keep the list's order.
 
 The index over the items is built in Python in a few milliseconds and kept per process until an
-item, its department or a synonym changes (two aggregate queries per search tell).
+item, its department or a synonym changes (the catalogue version tells, without a query).
 """
 
 import itertools
@@ -31,8 +31,6 @@ import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-
-from django.db.models import Count, Max
 
 from .models import SearchSynonym, ServiceItem
 
@@ -185,16 +183,15 @@ def bm25_idf(total: int, count: int) -> float:
 
 
 _lock = threading.Lock()
-_cached: tuple[tuple, Index] | None = None
+_cached: tuple[str, Index] | None = None
 
 
-def index_stamp() -> tuple:
-    """Changes whenever an item, its lead department or a synonym is added, changed or deleted."""
-    items = ServiceItem.objects.aggregate(
-        n=Count("id"), latest=Max("updated_at"), departments=Max("lead_department__updated_at")
-    )
-    synonyms = SearchSynonym.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
-    return (*items.values(), *synonyms.values())
+def index_stamp() -> str:
+    """The catalogue version (catalogue/cache.py): every write of an item, department or synonym
+    changes it, so no query tells whether the index is current."""
+    from .cache import local_version
+
+    return local_version()
 
 
 def current_index() -> Index:

@@ -1,11 +1,10 @@
 """Read queries of the catalogue, with their joins, and who may see what."""
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from . import search
 from .models import (
@@ -14,7 +13,6 @@ from .models import (
     Region,
     RegionGuide,
     RegionMaterial,
-    SearchSynonym,
     ServiceItem,
     ServiceWindow,
     region_prefix,
@@ -63,35 +61,6 @@ def search_items(items: QuerySet[ServiceItem], q: str) -> QuerySet[ServiceItem]:
         .annotate(search_rank=Case(*positions, output_field=IntegerField()))
         .order_by("search_rank")
     )
-
-
-def catalogue_etag(user, variant: str) -> str:
-    """A cheap validator for item responses: one aggregate query, no rendering.
-
-    It changes whenever an item, its materials or a department changes (an edit in the admin
-    saves the item itself, bumping `updated_at`), and whenever a search synonym is added, changed
-    or deleted (a search's results depend on them), and differs by what the caller may see.
-    """
-    stamp = ServiceItem.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
-    synonyms = SearchSynonym.objects.order_by()
-    departments = Department.objects.aggregate(
-        n=Count("id"),
-        latest=Max("updated_at"),
-        # Two scalar subqueries in the same statement: no extra query.
-        synonyms=Max(Subquery(synonyms.values(one=Value(1)).annotate(n=Count("id")).values("n"))),
-        synonyms_latest=Max(Subquery(synonyms.order_by("-updated_at").values("updated_at")[:1])),
-    )
-    raw = "|".join(
-        str(part)
-        for part in (
-            stamp["n"],
-            stamp["latest"],
-            *departments.values(),
-            can_see_unpublished(user),
-            variant,
-        )
-    )
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def departments_with_item_counts(user) -> QuerySet[Department]:

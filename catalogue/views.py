@@ -6,12 +6,14 @@ from django.http import Http404
 from django.shortcuts import render
 
 from . import selectors
+from .cache import cacheable
 from .filters import MODE_CHOICES, ItemFilter
 from .models import ServiceItem
 
 PAGE_SIZE = 20
 
 
+@cacheable
 def home(request):
     items = selectors.items_visible_to(request.user)
     counts = items.aggregate(
@@ -33,6 +35,7 @@ def home(request):
     )
 
 
+@cacheable
 def item_list(request):
     filterset = ItemFilter(
         request.GET or None, queryset=selectors.items_visible_to(request.user), request=request
@@ -53,6 +56,7 @@ def item_list(request):
     )
 
 
+@cacheable
 def item_detail(request, code: str):
     """The national guide, or with ?region= the guide of that region (or of the nearest above it)."""
     try:
@@ -75,6 +79,7 @@ def item_detail(request, code: str):
     )
 
 
+@cacheable
 def window_list(request):
     """The directory of 跨省通办 windows, by province and city; ?region= narrows it to a region."""
     asked = request.GET.get("region", "").strip()[:20]

@@ -23,6 +23,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views import defaults
 from rest_framework import exceptions
 
@@ -58,21 +59,21 @@ ASCII_HEADERS = frozenset({"HTTP_AUTHORIZATION", "HTTP_IDEMPOTENCY_KEY", "HTTP_I
 
 
 def check_request(request) -> None:
-    check_text(request.path, _("the path"))
+    check_text(request.path, gettext_noop("the path"))
     for name, values in request.GET.lists():  # TooManyFieldsSent goes on to handler400
-        check_text(name, _("the query string"))
+        check_text(name, gettext_noop("the query string"))
         for value in values:
-            check_text(value, _("the query parameter “%(name)s”") % {"name": name})
+            check_text(value, gettext_noop("the query parameter “%(name)s”"), name=name)
     for key, value in request.META.items():
         if (key.startswith("HTTP_") or key == "CONTENT_TYPE") and isinstance(value, str):
             header = key.removeprefix("HTTP_").replace("_", "-").title()
-            check_text(value, _("the header “%(name)s”") % {"name": header})
+            check_text(value, gettext_noop("the header “%(name)s”"), name=header)
             if key in ASCII_HEADERS and not (value.isascii() and value.isprintable()):
                 # Tokens, keys and versions are ASCII; a stray byte must not reach the token library.
                 raise Refused(400, _("The header “%(name)s” takes ASCII characters only.") % {"name": header})
     for name, value in request.COOKIES.items():  # "\000" in a quoted cookie is a NUL once parsed
-        check_text(name, _("a cookie name"))
-        check_text(value, _("the cookie “%(name)s”") % {"name": name})
+        check_text(name, gettext_noop("a cookie name"))
+        check_text(value, gettext_noop("the cookie “%(name)s”"), name=name)
     check_body(request)
 
 
@@ -98,7 +99,7 @@ def check_body(request) -> None:
             raise Refused(413, too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)) from None
         check_fields(fields)
         for name, upload in files.items():
-            check_text(upload.name or "", _("the name of the file in “%(name)s”") % {"name": name})
+            check_text(upload.name or "", gettext_noop("the name of the file in “%(name)s”"), name=name)
         return
     try:
         body = request.body
@@ -112,9 +113,9 @@ def check_body(request) -> None:
 
 def check_fields(fields: QueryDict) -> None:
     for name, values in fields.lists():
-        check_text(name, _("a field name"))
+        check_text(name, gettext_noop("a field name"))
         for value in values:
-            check_text(value, _("the field “%(name)s”") % {"name": name})
+            check_text(value, gettext_noop("the field “%(name)s”"), name=name)
 
 
 def check_json(body: bytes, charset: str) -> None:
@@ -143,22 +144,27 @@ def json_depth(text: str) -> int:
 def check_json_value(value, where: str) -> None:
     # Recursion is bounded: json_depth() has already limited the nesting.
     if isinstance(value, str):
-        check_text(value, _("the field “%(name)s”") % {"name": where or "-"})
+        check_text(value, gettext_noop("the field “%(name)s”"), name=where or "-")
     elif isinstance(value, dict):
         for key, item in value.items():
-            check_text(key, _("a field name"))
+            check_text(key, gettext_noop("a field name"))
             check_json_value(item, f"{where}.{key}" if where else key)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             check_json_value(item, f"{where}[{index}]")
 
 
-def check_text(value: str, where: str) -> None:
+def check_text(value: str, where: str, name: str | None = None) -> None:
+    """Refuse text PostgreSQL cannot store; `where` (a gettext_noop message) is translated only then.
+
+    Every request passes here for each header, cookie and parameter, so nothing is built on the way.
+    """
     if NOT_STORABLE.search(value):
+        place = _(where) % {"name": name} if name is not None else _(where)
         raise Refused(
             400,
             _("The request contains a NUL character or an unpaired surrogate in %(where)s.")
-            % {"where": where[:200]},
+            % {"where": place[:200]},
         )
 
 

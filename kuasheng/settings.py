@@ -67,6 +67,9 @@ MIDDLEWARE = [
     # too deep or too large bodies; see kuasheng/middleware.py.
     "kuasheng.middleware.EdgeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous catalogue reads answered from the stored answer of the current catalogue version,
+    # before session, locale, auth and the views run; see catalogue/middleware.py.
+    "catalogue.middleware.CatalogueCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -248,6 +251,8 @@ CACHES = {
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kuasheng"}
 }
+# Catalogue answers stored under the catalogue version (catalogue/cache.py); 0 turns that off.
+CATALOGUE_CACHE = env_bool("CATALOGUE_CACHE", True)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -25,3 +25,12 @@ def change_form_data(page) -> dict:
         for sub in inline.formset.forms:
             data.update({sub.add_prefix(k): sub[k].value() for k in sub.fields if sub[k].value() is not None})
     return data
+
+
+@pytest.fixture(autouse=True)
+def fresh_catalogue_version():
+    """Tests roll back their writes but the catalogue version and stored answers would outlive them:
+    each test starts from a new version (tests/conftest.py's cache.clear() does so too)."""
+    from catalogue import cache as catalogue_cache
+
+    catalogue_cache.new_version()
