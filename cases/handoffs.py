@@ -222,7 +222,7 @@ def _queued_tasks(connection) -> int:
     from .tasks import deliver_handoff
 
     app = deliver_handoff.app
-    queue = app.amqp.queues[app.conf.task_default_queue]
+    queue = app.amqp.queues[settings.HANDOFF_QUEUE]  # deliveries have a queue of their own
     try:
         with connection.channel() as channel:
             return queue.bind(channel).queue_declare(passive=True).message_count

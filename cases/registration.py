@@ -1,9 +1,10 @@
 """Registering a case in one call: applicant, item, mode, offices, cooperating regions, materials."""
 
-from django.contrib.auth import get_user_model
+import hashlib
+import uuid
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,14 +29,39 @@ from .services import Outcome, record_event, send_messages
 def allocate_number(region_code: str, mode: str, today) -> str:
     """The next case number: receiving region, date, mode letter, 5-digit sequence of the region and day.
 
-    e.g. 440305-20261127-P-00001. Printed on receipts; it never changes.
+    e.g. 440305-20261127-P-00001. Printed on receipts; it never changes, and numbers of a region and
+    day have no gaps (a rolled-back registration gives its number back).
+
+    One statement creates the day's row or takes the next number. It row-locks the sequence of the
+    region and day until the registration commits, so every registration at that region waits for
+    it: `register_case` calls this as the last write before the commit, to hold it for the shortest time.
     """
-    sequence, _created = CaseNumberSequence.objects.select_for_update().get_or_create(
-        region_code=region_code, day=today
-    )
-    CaseNumberSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
-    sequence.refresh_from_db(fields=["last"])
-    return f"{region_code}-{today:%Y%m%d}-{MODE_LETTERS[mode]}-{sequence.last:05d}"
+    table = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        # INSERT … ON CONFLICT … RETURNING: PostgreSQL and SQLite (≥ 3.35) both read it so.
+        cursor.execute(
+            f"INSERT INTO {table} (region_code, day, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (region_code, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [region_code, today],
+        )
+        (last,) = cursor.fetchone()
+    return f"{region_code}-{today:%Y%m%d}-{MODE_LETTERS[mode]}-{last:05d}"
+
+
+def _serialise_requests_with_key(user_id: int, idempotency_key: str) -> None:
+    """Let one request with this account's key run at a time (a retry racing its original).
+
+    Only requests carrying the same key from the same account wait for each other; two different
+    registrations of one account run side by side (there used to be a lock on the user row).
+    PostgreSQL: a transaction-scoped advisory lock on a 64-bit hash of (account, key), released at
+    commit; the check for an earlier case then runs after the first request committed it. SQLite:
+    nothing to do, every transaction takes the database's write lock when it begins (settings).
+    """
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"register:{user_id}:{idempotency_key}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
 
 
 @transaction.atomic
@@ -47,9 +73,8 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
     materials say about paper and trust is the recorder's to say (`materials.marks_by`).
     """
     user = actor.user
-    # One registration at a time per account, so a retried request cannot file the case twice.
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     if idempotency_key:
+        _serialise_requests_with_key(user.pk, idempotency_key)
         earlier = (
             CaseEvent.objects.filter(
                 actor=user, idempotency_key=idempotency_key, action__in=workflows.INITIAL_ACTIONS
@@ -84,7 +109,7 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
     applicant = Applicant.objects.create(**who)
     version = item.history.order_by("-history_date", "-history_id").first()
     case = Case.objects.create(
-        number=allocate_number(receiving.region_id, mode, deadlines.local_date(now)),
+        number=_unnumbered(),  # numbered last, see allocate_number
         item=item,
         item_version=version,
         mode=mode,
@@ -104,10 +129,11 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
             required=plan.get("required", True),
             status="planned",
         )
-    legs = {leg.office_id: leg for leg in case.legs.all()}
-    for plan in data.get("cooperating", []):
-        if plan.get("after"):
-            Leg.objects.filter(pk=legs[plan["office"].pk].pk).update(depends_on=legs[plan["after"].pk])
+    if any(plan.get("after") for plan in data.get("cooperating", [])):
+        legs = {leg.office_id: leg for leg in case.legs.all()}
+        for plan in data.get("cooperating", []):
+            if plan.get("after"):
+                Leg.objects.filter(pk=legs[plan["office"].pk].pk).update(depends_on=legs[plan["after"].pk])
     for entry in data.get("materials", []):
         Material.objects.create(
             case=case,
@@ -126,7 +152,15 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
         idempotency_key=idempotency_key,
     )
     send_messages(initial, case, actor, leg=None)
+    # Last, so the sequence's row lock is held only for this statement, one update and the commit.
+    case.number = allocate_number(receiving.region_id, mode, deadlines.local_date(now))
+    Case.objects.filter(pk=case.pk).update(number=case.number)
     return Outcome(case)
+
+
+def _unnumbered() -> str:
+    """A unique stand-in for the number until it is allocated; never committed, never seen by others."""
+    return f"~{uuid.uuid4().hex[:31]}"
 
 
 def applicant_for(actor: Actor, data: dict, errors: dict) -> dict | None:

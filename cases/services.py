@@ -200,7 +200,7 @@ def record_event(case, action, before, after, actor: Actor | None, *, leg=None, 
         from_status=before,
         to_status=after,
         actor=user,
-        actor_name=_display_name(user) if user else "",
+        actor_name=_display_name(user, actor.role) if user else "",
         actor_role=actor.role if actor else roles.SYSTEM,
         office=office,
         office_name=office.name if office else "",
@@ -211,9 +211,11 @@ def record_event(case, action, before, after, actor: Actor | None, *, leg=None, 
     )
 
 
-def _display_name(user) -> str:
+def _display_name(user, role: str) -> str:
     """An applicant's verified name (their account's identity), else the account's name."""
-    profile = getattr(user, "applicant_profile", None) if not hasattr(user, "staff") else None
+    # The actor's role says which it is: no query for staff (every action), one for an applicant.
+    is_staff = role in roles.STAFF_ROLES or (role != roles.APPLICANT and hasattr(user, "staff"))
+    profile = None if is_staff else getattr(user, "applicant_profile", None)
     return (profile.name if profile else "") or user.get_full_name() or user.get_username()
 
 

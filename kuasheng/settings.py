@@ -13,6 +13,7 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats import base_formats
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # the SQLite file, collected static files and uploads in development
@@ -339,6 +340,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # each time it is connected again (kuasheng/celery.py).
 CELERY_WORKER_CONSUMER = "kuasheng.celery:PromptConsumer"
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Two queues, so a backlog in one never delays the other: handoff delivery and the outbox relay on
+# `handoffs`; the deadline sweep (and any later notification or housekeeping task) on `default`.
+# In production each queue has workers of its own (`celery -A kuasheng worker -Q handoffs`, and
+# `-Q default`; docs/deploy.md); a worker started without -Q takes both (development, tests).
+HANDOFF_QUEUE = "handoffs"
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Each queue with an exchange and routing key of its own: two queues bound to one key would each
+# get a copy of every message.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in (HANDOFF_QUEUE, CELERY_TASK_DEFAULT_QUEUE)
+]
+CELERY_TASK_ROUTES = {
+    "cases.deliver_handoff": {"queue": HANDOFF_QUEUE},
+    "cases.relay_handoffs": {"queue": HANDOFF_QUEUE},
+    "cases.flag_deadlines": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+}
 CELERY_BEAT_SCHEDULE = {
     # Publish outbox messages that are still pending (broker refused or troubled at commit), are
     # due again after a failed delivery, or were sent but never delivered (broker restart, killed
@@ -398,3 +415,27 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_FORMATS = EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
+
+# --- Web server (gunicorn) -------------------------------------------------------------------
+# Read by gunicorn.conf.py: `gunicorn -c gunicorn.conf.py` is the production server (docs/deploy.md);
+# runserver is for development only.
+# Worker processes: each serves one request at a time per thread. Gunicorn's rule of thumb is
+# 2 × cores + 1; behind a reverse proxy on a machine shared with PostgreSQL, fewer do as well.
+GUNICORN_WORKERS = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+# Threads per worker (the gthread worker): requests wait on the database, not on Python, so a few
+# threads add throughput; the gthread worker also keeps idle keep-alive connections cheaply.
+GUNICORN_THREADS = int(os.environ.get("GUNICORN_THREADS", "1"))
+# A request taking longer than this (seconds) has its worker killed and restarted; every request
+# here is short (the broker is waited for at most HANDOFF_PUBLISH_WAIT), so 30 s means a fault.
+GUNICORN_TIMEOUT = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On a restart or deploy (SIGHUP/SIGTERM), requests in flight get this long to finish.
+GUNICORN_GRACEFUL_TIMEOUT = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# Seconds an idle keep-alive connection stays open. Behind nginx (which reuses its upstream
+# connections) a few seconds; more than the proxy's own upstream keepalive_timeout is pointless.
+GUNICORN_KEEPALIVE = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# A worker is replaced after this many requests (± the jitter, so they do not all restart at
+# once): a bound on any slow memory growth. 0 turns it off.
+GUNICORN_MAX_REQUESTS = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+GUNICORN_MAX_REQUESTS_JITTER = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# Where to listen: behind a reverse proxy on the same machine, the loopback address.
+GUNICORN_BIND = env_list("GUNICORN_BIND", "127.0.0.1:8000")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.conf import settings
 
 from cases import roles
 from cases.models import InboxEntry
@@ -98,7 +99,8 @@ def handoff_worker(django_db_setup, tmp_path_factory):
     if not url:
         yield None
         return
-    redis.Redis.from_url(url).delete("celery")  # nothing left over from another run
+    # Nothing left over from another run.
+    redis.Redis.from_url(url).delete(settings.HANDOFF_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE)
     worker = Worker(url, tmp_path_factory.mktemp("worker") / "worker.log").start()
     yield worker
     worker.stop()

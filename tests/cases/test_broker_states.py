@@ -195,5 +195,5 @@ def test_messages_waiting_behind_a_backlog_are_not_sent_again_but_those_lost_wit
         left_pending(case, 150)
         assert handoffs.relay_waiting() == 150  # no worker runs: all 150 wait in Redis
         assert handoffs.relay_waiting() == 0  # a backlog: they are presumed waiting, not lost
-        redis.Redis.from_url(broker.url).delete("celery")  # Redis lost its queue
+        redis.Redis.from_url(broker.url).delete(settings.HANDOFF_QUEUE)  # Redis lost its queue
         assert handoffs.relay_waiting() == 150

@@ -20,7 +20,7 @@ from cases.models import HandoffMessage, InboxEntry
 from cases.tasks import deliver_handoff
 from tests.builders import act, register
 
-from .workers import RedisServer, Worker, app_publishing_to, wait_for
+from .workers import QUEUES, RedisServer, Worker, app_publishing_to, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +38,7 @@ def configured_broker_url(tmp_path):
     """The broker CI configured, or one of this test's own when none is."""
     url = os.environ.get("CELERY_BROKER_URL")
     if url:
-        redis.Redis.from_url(url).delete("celery")  # nothing left over from another run
+        redis.Redis.from_url(url).delete(*QUEUES)  # nothing left over from another run
         yield url
         return
     server = RedisServer().start()

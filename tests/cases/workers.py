@@ -2,6 +2,12 @@
 
 The machine's own Redis is never touched: fault tests stop, freeze, slow down or fill up the
 server they started, and nothing else.
+
+With KUASHENG_TEST_CLUSTER=1 a `Worker` is the whole multi-process deployment instead
+(deploy/cluster.sh: nginx, two web processes, a worker on the `handoffs` queue, one on `default`,
+beat) on the test database and the test's broker, so the same tests run against it:
+
+    KUASHENG_TEST_CLUSTER=1 .venv/bin/pytest tests/cases/test_handoffs_with_a_worker.py
 """
 
 import os
@@ -15,9 +21,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import redis
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+CLUSTER = os.environ.get("KUASHENG_TEST_CLUSTER", "") not in ("", "0")
+# Every queue the tasks are routed to (settings: CELERY_TASK_ROUTES); a test worker takes them all.
+QUEUES = [settings.HANDOFF_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE]
 
 
 def free_port() -> int:
@@ -116,11 +126,20 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
 
 
-class Worker:
-    """A Celery worker process (solo pool); with `beat`, it runs the beat schedule too (benchmarks)."""
+def Worker(broker_url: str, log_path: Path, beat: bool = False, queues=None, **env):  # noqa: N802
+    """A worker process for a test: one Celery worker, or the cluster with KUASHENG_TEST_CLUSTER=1."""
+    if CLUSTER:
+        return Cluster(broker_url, log_path, **env)
+    return WorkerProcess(broker_url, log_path, beat=beat, queues=queues, **env)
 
-    def __init__(self, broker_url: str, log_path: Path, beat: bool = False, **env):
+
+class WorkerProcess:
+    """A Celery worker process (solo pool) taking `queues` (default: all); with `beat`, it runs the
+    beat schedule too (benchmarks)."""
+
+    def __init__(self, broker_url: str, log_path: Path, beat: bool = False, queues=None, **env):
         self.broker_url, self.log_path, self.beat, self.env = broker_url, log_path, beat, env
+        self.queues = list(queues or QUEUES)
         self.process = None
 
     def start(self):
@@ -147,6 +166,8 @@ class Worker:
                 "--without-mingle",
                 "--without-heartbeat",
                 "--loglevel=INFO",
+                f"--queues={','.join(self.queues)}",
+                f"--hostname={self.log_path.stem}-{os.getpid()}@%h",
                 *(["--beat", f"--schedule={self.log_path}.beat"] if self.beat else []),
             ],
             cwd=ROOT,
@@ -177,6 +198,59 @@ class Worker:
                 self.process.kill()
         self.process = None
         self.log.close()
+
+
+class Cluster:
+    """deploy/cluster.sh on the test database and `broker_url`, used as a test uses a Worker.
+
+    Its log is the `handoffs` worker's; `kill` SIGKILLs that worker (no acknowledgement ever comes
+    from it) and stops the rest, so a replacement started next brings the only beat.
+    """
+
+    SCRIPT = ROOT / "deploy" / "cluster.sh"
+
+    def __init__(self, broker_url: str, log_path: Path, **env):
+        self.run_dir = log_path.with_suffix(".cluster")
+        self.log_path = self.run_dir / "logs" / "worker-handoffs.log"
+        ports = [free_port() for _ in range(3)]
+        self.env = {
+            **os.environ,
+            "RUN_DIR": str(self.run_dir),
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": broker_url,
+            "CLUSTER_SETUP": "0",  # the test database is migrated and loaded by the tests
+            "PROXY_PORT": str(ports[0]),
+            "WEB_PORTS": f"{ports[1]} {ports[2]}",
+            "WEB_WORKERS": "1",
+            "DJANGO_SETTINGS_MODULE": "kuasheng.settings",
+            **env,
+        }
+        for name in ("CACHE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+            self.env.pop(name, None)
+        self.started = False
+
+    def _run(self, *args):
+        subprocess.run([str(self.SCRIPT), *args], env=self.env, cwd=ROOT, check=True, timeout=180)
+
+    def start(self):
+        self._run("start")
+        self.started = True
+        return self
+
+    def received(self, task: str) -> int:
+        pattern = rf"Task {re.escape(task)}\[[^\]]+\] received"
+        return len(re.findall(pattern, self.log_path.read_text(errors="replace")))
+
+    def kill(self):
+        if self.started:
+            self._run("kill", "worker-handoffs")
+            self._run("stop")
+        self.started = False
+
+    def stop(self):
+        if self.started:
+            self._run("stop")
+        self.started = False
 
 
 @contextmanager
