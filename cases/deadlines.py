@@ -11,11 +11,12 @@ settings.DEFAULT_TIME_LIMIT_DAYS.
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
-from . import handoffs, roles
+from . import roles
 from .calendar import Calendar
-from .models import Case, Leg, StaffProfile, Suspension
+from .models import Case, Leg, Notification, Office, StaffProfile, Suspension
 from .workflows import CLOCK_RUNNING
 
 
@@ -84,30 +85,105 @@ def near_due_limit(today: date) -> date:
     )
 
 
+ALERT_CHUNK = 2000  # cases (or legs) read and notified per round: memory stays flat at any volume
+
+
 def flag_due(today: date | None = None) -> int:
-    """Notify the responsible office (and the region's supervisors) once a day per late or near item."""
+    """Notify the responsible office (and the region's supervisors) once a day per late or near item.
+
+    Returns the number of notifications written. Safe to run again the same day: each one has a
+    key with the day in it, and the unique (user, key) of `Notification` turns a repeat into nothing.
+    The cases are read in chunks of ALERT_CHUNK, only the columns needed, and each chunk's
+    notifications go in with one INSERT per ALERT_CHUNK rows: a million open cases take a few
+    queries per thousand due, never one per case.
+    """
     today = today or local_date(timezone.now())
     limit = near_due_limit(today)
-    sent = 0
+    recipients = _Recipients()
     running = Case.objects.filter(
         status__in=CLOCK_RUNNING, suspended_since__isnull=True, promised_due__isnull=False
+    ).filter(promised_due__lte=limit)
+    rows = (
+        (
+            "overdue" if due < today else "near_due",
+            case_id,
+            office_id,
+            "-",
+        )
+        for case_id, office_id, due in _chunked(
+            running.values_list("pk", "handling_office_id", "promised_due")
+        )
     )
-    for case in running.filter(promised_due__lte=limit).select_related("handling_office"):
-        kind = "overdue" if case.promised_due < today else "near_due"
-        sent += _alert(case, case.handling_office, kind, today)
-    for case in Case.objects.filter(status="transferred", sign_due__lt=today).select_related(
-        "handling_office"
-    ):
-        sent += _alert(case, case.handling_office, "sign_overdue", today)
-    for leg in Leg.objects.filter(status="to_sign", sign_due__lt=today).select_related("case", "office"):
-        sent += _alert(leg.case, leg.office, "leg_sign_overdue", today, leg=leg)
-    return sent
+    sent = recipients.notify(rows, today)
+    transfers = Case.objects.filter(status="transferred", sign_due__lt=today)
+    rows = (
+        ("sign_overdue", case_id, office_id, "-")
+        for case_id, office_id in _chunked(transfers.values_list("pk", "handling_office_id"))
+    )
+    sent += recipients.notify(rows, today)
+    legs = Leg.objects.filter(status="to_sign", sign_due__lt=today)
+    rows = (
+        ("leg_sign_overdue", case_id, office_id, leg_id)
+        for leg_id, case_id, office_id in _chunked(legs.values_list("pk", "case_id", "office_id"))
+    )
+    return sent + recipients.notify(rows, today)
 
 
-def _alert(case: Case, office, kind: str, today: date, leg: Leg | None = None) -> int:
-    key = f"{kind}:{case.pk}:{leg.pk if leg else '-'}:{today.isoformat()}"
-    sent = handoffs.notify_office(office.pk, case=case, kind=kind, key=key)
-    supervisors = StaffProfile.objects.filter(
-        role=roles.SUPERVISOR, office__region__code__startswith=office.region_id[:2]
-    ).values_list("user_id", flat=True)
-    return sent + handoffs.notify_users(supervisors, case=case, kind=kind, key=key)
+def _chunked(query):
+    """Rows in primary-key order, ALERT_CHUNK at a time (keyset: no OFFSET, no server-side cursor)."""
+    last = 0
+    while True:
+        batch = list(query.filter(pk__gt=last).order_by("pk")[:ALERT_CHUNK])
+        yield from batch
+        if len(batch) < ALERT_CHUNK:
+            return
+        last = batch[-1][0]
+
+
+class _Recipients:
+    """Who hears about an office's late work: its staff (not supervisors) and its province's supervisors.
+
+    As `handoffs.notify_office` and `notify_users` decide it, read once for the whole sweep
+    (one row per member of staff) instead of twice per case.
+    """
+
+    def __init__(self):
+        self.offices: dict[int, list[int]] = {}
+        self.provinces: dict[str, list[int]] = {}
+        self.region_of = dict(Office.objects.values_list("pk", "region_id"))
+        for user_id, office_id, role, region in StaffProfile.objects.values_list(
+            "user_id", "office_id", "role", "office__region_id"
+        ):
+            if role == roles.SUPERVISOR:
+                self.provinces.setdefault(region[:2], []).append(user_id)
+            else:
+                self.offices.setdefault(office_id, []).append(user_id)
+
+    def users(self, office_id: int) -> set[int]:
+        region = self.region_of.get(office_id, "")
+        return {*self.offices.get(office_id, ()), *self.provinces.get(region[:2], ())}
+
+    def notify(self, rows, today: date) -> int:
+        """Write one notification per row and recipient unless written already; returns how many were new."""
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        sent, batch = 0, []
+        for kind, case_id, office_id, leg in rows:
+            key = f"{kind}:{case_id}:{leg}:{today.isoformat()}"
+            batch.extend((user_id, case_id, kind, key, now) for user_id in self.users(office_id))
+            if len(batch) >= ALERT_CHUNK:
+                sent += _insert_new(batch)
+                batch = []
+        return sent + (_insert_new(batch) if batch else 0)
+
+
+def _insert_new(rows: list[tuple]) -> int:
+    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite): the unique (user, key) skips repeats."""
+    table = Notification._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    sql = (
+        f"INSERT INTO {table} (user_id, case_id, kind, key, created_at) VALUES {values} "
+        "ON CONFLICT (user_id, key) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+        return cursor.rowcount

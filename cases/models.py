@@ -230,6 +230,27 @@ class Case(models.Model):
             models.Index(fields=["receiving_office", "-id"], name="case_receiving_open", condition=OPEN_CASE),
             models.Index(fields=["handling_office", "-id"], name="case_handling_open", condition=OPEN_CASE),
             models.Index(fields=["status", "promised_due"], name="case_status_due"),
+            # The inbox's "in progress", "due soon" and "overdue": an office's cases with the clock
+            # running (workflows.CLOCK_RUNNING), earliest promised date first (selectors.inbox_for),
+            # read straight off the index.
+            models.Index(
+                fields=["handling_office", "promised_due", "id"],
+                name="case_handling_running",
+                condition=Q(status__in=["accepted", "coordinating", "in_review", "legs_agreed"]),
+            ),
+            # Lists filtered to open cases (a status, overdue, due soon), newest first: walked back
+            # through the open cases alone (a few per cent of all), never the whole history.
+            models.Index(fields=["-id"], name="case_open", condition=OPEN_CASE),
+            models.Index(
+                fields=["-id"],
+                name="case_clock_running",
+                condition=Q(status__in=["accepted", "coordinating", "in_review", "legs_agreed"])
+                & Q(suspended_since__isnull=True),
+            ),
+            # The dashboard's on-time rate and working days: the cases concluded in the last weeks.
+            models.Index(fields=["closed_at"], name="case_closed", condition=Q(closed_at__isnull=False)),
+            # The clerk's "received today": a hall's cases by filing time.
+            models.Index(fields=["receiving_office", "created_at"], name="case_receiving_created"),
         ]
 
     def __str__(self) -> str:

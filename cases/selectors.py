@@ -61,9 +61,33 @@ def actor_for(user) -> Actor:
     return Actor(user, roles.APPLICANT, None)
 
 
+class _ProbedExists(Exists):
+    """EXISTS asked of each case as it is read, through the outbox's index on the case.
+
+    PostgreSQL otherwise turns an EXISTS under OR into a hash of every message to the offices, built
+    before the first row: 5 ms for a busy office, 100 ms for a province, for a page of 21 cases.
+    OFFSET 0 keeps the subquery as written (PostgreSQL does not flatten a subquery with an OFFSET).
+    """
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = self.as_sql(compiler, connection, **extra)
+        return (sql[:-1] + " OFFSET 0)" if sql.endswith(" LIMIT 1)") else sql), params
+
+
 def _sent_to(offices: Q) -> Exists:
     """A message about the case was addressed to one of these offices (the handoff made it theirs)."""
-    return Exists(HandoffMessage.objects.filter(offices, case=OuterRef("pk")))
+    return _ProbedExists(HandoffMessage.objects.filter(offices, case=OuterRef("pk")))
+
+
+def _reached(received: Q, handled: Q, legs: QuerySet, sent: Q) -> Q:
+    """Received at one of the offices, or sent to one of them.
+
+    A message only ever goes to a case's receiving, handling or leg office (services.send_messages),
+    so "sent to" is asked only of the cases those offices handle or have a leg of. The same rows as
+    asking every case, but the outbox and the legs are only probed (by their index on the case) for
+    the few cases neither received nor handled there.
+    """
+    return received | ((handled | _ProbedExists(legs.filter(case=OuterRef("pk")))) & _sent_to(sent))
 
 
 def cases_visible_to(user, actor: Actor | None = None) -> QuerySet[Case]:
@@ -74,14 +98,24 @@ def cases_visible_to(user, actor: Actor | None = None) -> QuerySet[Case]:
     if actor.role == "admin":
         return cases
     if actor.role in (roles.WINDOW_CLERK, roles.HANDLING_OFFICER):
+        office = actor.office_id
         return cases.filter(
-            Q(receiving_office_id=actor.office_id) | _sent_to(Q(to_office_id=actor.office_id))
+            _reached(
+                Q(receiving_office_id=office),
+                Q(handling_office_id=office),
+                Leg.objects.filter(office_id=office),
+                Q(to_office_id=office),
+            )
         )
     if actor.role == roles.SUPERVISOR:
-        prefix = actor.office.region_id[:2]
+        offices = Office.objects.filter(region__code__startswith=actor.office.region_id[:2]).values("pk")
         return cases.filter(
-            Q(receiving_office__region__code__startswith=prefix)
-            | _sent_to(Q(to_office__region__code__startswith=prefix))
+            _reached(
+                Q(receiving_office_id__in=offices),
+                Q(handling_office_id__in=offices),
+                Leg.objects.filter(office_id__in=offices),
+                Q(to_office_id__in=offices),
+            )
         )
     return cases.filter(Q(applicant__user=user) | Q(applicant__agent_user=user))
 
@@ -241,10 +275,14 @@ def inbox_for(actor: Actor, limit: int = 50) -> dict[str, list]:
     """What waits for the caller's office: arrivals, to sign, to accept, to decide, due soon, overdue."""
     office_id = actor.office_id
     today = local_date(timezone.now())
-    mine = Case.objects.select_related("item", "receiving_office", "handling_office")
+    # The applicant too: the API's inbox shows the (masked) name of each case.
+    mine = Case.objects.select_related("item", "applicant", "receiving_office", "handling_office")
     at_handling = Q(handling_office_id=office_id)
     at_receiving = Q(receiving_office_id=office_id)
-    deciding = Q(mode="joint", receiving_office_id=office_id) | (~Q(mode="joint") & at_handling)
+    # The deciding office: a joint case's receiving office, the handling office otherwise. A joint case
+    # is registered with its handling office equal to its receiving office (registration), so both are
+    # "handling office = this office", which the partial index case_handling_running serves.
+    deciding = at_handling & (Q(receiving_office_id=office_id) | ~Q(mode="joint"))
     legs = Leg.objects.select_related("case__item", "case__receiving_office").filter(office_id=office_id)
     return {
         "arrivals": list(

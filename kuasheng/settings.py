@@ -127,6 +127,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: at a million cases the planner's cost estimates for a scoped list cross PostgreSQL 15's
+    # jit_above_cost, and compiling then took 300–450 ms of a query that runs in a few (docs/benchmarks.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction begins and wait for another writer (up to 20 s),
     # instead of failing at once with "database is locked" when a reader tries to write.
