@@ -4,10 +4,17 @@ import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -24,6 +31,7 @@ from .serializers import (
     ActionInputSerializer,
     CaseCreateSerializer,
     CaseDetailSerializer,
+    CaseReceiptSerializer,
     CaseSummarySerializer,
     DashboardSerializer,
     HandoffSerializer,
@@ -115,6 +123,32 @@ IDEMPOTENCY = OpenApiParameter(
     required=False,
     description=_("Repeat a request safely: the same key never applies twice."),
 )
+PREFER = OpenApiParameter(
+    "Prefer",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    enum=["return=minimal", "return=representation"],
+    description=_(
+        "return=minimal: the answer is the case's number, status, version and URL only (RFC 7240), "
+        "for clients that file or act in bulk; by default the whole case."
+    ),
+)
+
+
+CASE_OR_RECEIPT = PolymorphicProxySerializer(
+    component_name="CaseOrReceipt",
+    serializers=[CaseDetailSerializer, CaseReceiptSerializer],
+    resource_type_field_name=None,
+)
+
+
+def prefers_minimal(request) -> bool:
+    """`Prefer: return=minimal` among the request's preferences (RFC 7240: comma-separated, `;` params)."""
+    preferences = request.headers.get("Prefer", "").split(",")
+    return any(part.split(";")[0].strip().lower() == "return=minimal" for part in preferences)
+
+
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
@@ -160,6 +194,19 @@ class CaseViewSet(
         response["ETag"] = f'"{view.case.version}"'
         return response
 
+    def receipt_response(self, number: str, status_code=status.HTTP_200_OK) -> Response:
+        """What `Prefer: return=minimal` asks for: no case detail read or rendered after the write."""
+        visible = selectors.cases_visible_to(self.request.user, self.actor)
+        found = visible.filter(number=number).values("number", "status", "version").first()
+        if found is None:
+            raise Http404
+        found["url"] = self.request.build_absolute_uri(reverse("case-detail", kwargs={"number": number}))
+        response = Response(CaseReceiptSerializer(found).data, status=status_code)
+        response["ETag"] = f'"{found["version"]}"'
+        response["Location"] = found["url"]
+        response["Preference-Applied"] = "return=minimal"
+        return response
+
     @extend_schema(
         summary=_("Cases visible to you"),
         responses={200: CaseSummarySerializer(many=True), 400: R400, 401: R401},
@@ -177,8 +224,8 @@ class CaseViewSet(
     @extend_schema(
         summary=_("Register a case in one call"),
         request=CaseCreateSerializer,
-        parameters=[IDEMPOTENCY],
-        responses={201: CaseDetailSerializer, 200: CaseDetailSerializer, 400: R400, 401: R401},
+        parameters=[IDEMPOTENCY, PREFER],
+        responses={201: CASE_OR_RECEIPT, 200: CASE_OR_RECEIPT, 400: R400, 401: R401},
     )
     def create(self, request, *args, **kwargs):
         form = CaseCreateSerializer(data=request.data)
@@ -186,7 +233,8 @@ class CaseViewSet(
         outcome = registration.register_case(
             actor=self.actor, data=form.validated_data, idempotency_key=idempotency_key(request)
         )
-        return self.detail_response(outcome.case.number, status.HTTP_200_OK if outcome.replayed else 201)
+        answer = self.receipt_response if prefers_minimal(request) else self.detail_response
+        return answer(outcome.case.number, status.HTTP_200_OK if outcome.replayed else 201)
 
     @extend_schema(
         summary=_("Take an action on a case"),
@@ -194,9 +242,10 @@ class CaseViewSet(
         parameters=[
             IDEMPOTENCY,
             IF_MATCH,
+            PREFER,
             OpenApiParameter("action_name", str, OpenApiParameter.PATH, enum=sorted(workflows.ACTION_LABELS)),
         ],
-        responses={200: CaseDetailSerializer, 400: R400, 401: R401, 403: R403, 404: R404, 409: CONFLICT},
+        responses={200: CASE_OR_RECEIPT, 400: R400, 401: R401, 403: R403, 404: R404, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_name>[a-z_]+)")
     def perform_action(self, request, number=None, action_name=None):
@@ -210,7 +259,7 @@ class CaseViewSet(
             idempotency_key=idempotency_key(request),
             expected_version=expected_version(request),
         )
-        return self.detail_response(number)
+        return self.receipt_response(number) if prefers_minimal(request) else self.detail_response(number)
 
     @extend_schema(
         summary=_("Upload a material (PDF, JPEG, PNG or OFD)"),

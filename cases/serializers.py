@@ -455,6 +455,15 @@ class AllowedActionSerializer(serializers.Serializer):
     needs = serializers.ListField(child=serializers.CharField())
 
 
+class CaseReceiptSerializer(serializers.Serializer):
+    """The short answer to a registration or an action asked with `Prefer: return=minimal` (RFC 7240)."""
+
+    number = serializers.CharField()
+    status = serializers.CharField()
+    version = serializers.IntegerField(help_text=_("Send it as If-Match with the next action."))
+    url = serializers.CharField(help_text=_("Where the case's full detail is."))
+
+
 class CaseDetailSerializer(CaseSummarySerializer):
     applicant = serializers.SerializerMethodField()
     item_version = serializers.SerializerMethodField()
