@@ -38,6 +38,15 @@ def fast_password_hashing():
 
 
 @pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's language: the test client's requests leave the language they
+    asked for (LocaleMiddleware) active in the thread, and a later test reading labels would get it."""
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def fresh_throttles():
     """Throttle counts (tracking, tokens) live in the cache: each test starts with none used."""
     from django.core.cache import cache
