@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format messages clean chromium
+.PHONY: install run test lint format messages clean chromium bench
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ chromium:
 test: install lint chromium
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Every figure of docs/benchmarks.md, one script after another (benchmarks/run_all.sh says what it needs).
+bench: install
+	benchmarks/run_all.sh
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -30,7 +30,10 @@ def relay_handoffs() -> int:
     return handoffs.relay_waiting()
 
 
-@shared_task(name="cases.flag_deadlines", ignore_result=True)
+# Its own limits: over a million cases a sweep may run for minutes, beyond the 60 s soft limit of the
+# other tasks (an interrupted sweep starts from the first case again and might never reach the last);
+# still well below Redis' visibility timeout (1 h), so it is never delivered twice.
+@shared_task(name="cases.flag_deadlines", ignore_result=True, soft_time_limit=30 * 60, time_limit=35 * 60)
 def flag_deadlines() -> int:
     """Notify offices of cases, transfers and legs that are near due or overdue (once a day each)."""
     return deadlines.flag_due()

@@ -13,12 +13,12 @@ The catalogue changes a few times a year and is read by every visitor, so its an
   one small GET per request). With the local-memory cache each process has its own cache, so the
   version is a small file instead (`var/cache/catalogue-version-<database>`, one per database: the
   test database is not the development one), written atomically (os.replace) and checked with one
-  os.stat per request: a write in one process is seen by every other on its next request.
+  file read per request: a write in one process is seen by every other on its next request.
 - **Answers** are stored by `CatalogueCacheMiddleware` (catalogue/middleware.py) under a key made of
   the version, the language, the reader's visibility class, the scheme, host and full path with its
-  query, and the Accept header (the API's renderer): the status, every header and the body, exactly
-  as the full path produced them. A small per-process LRU sits in front of the Django cache, so a hit
-  does not fetch 84 KB from Redis each time.
+  query, and the Accept header's class (`accept_variant`: JSON or a browser's HTML): the status,
+  every header and the body, exactly as the full path produced them. A small per-process LRU sits
+  in front of the Django cache, so a hit does not fetch 84 KB from Redis each time.
 - **Logged-in readers and token clients** go the full path, but the item list and detail JSON is
   kept per visibility class (public / staff: staff see drafts), `rendered_key` (catalogue/api.py).
 - **ETags** of the API come from the version (`etag`), without a query.
@@ -109,10 +109,6 @@ def _version_key() -> str:
     return f"catalogue:version-token:{_database_slug()}"  # the token's bytes (see _SharedVersion)
 
 
-_file_lock = threading.Lock()
-_file_seen: dict[str, tuple[tuple, str]] = {}  # path → (stat signature, token)
-
-
 def _write_file(path: Path, token: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".catalogue-version-")
@@ -122,25 +118,14 @@ def _write_file(path: Path, token: str) -> None:
 
 
 def _read_file(path: Path) -> str:
-    key = str(path)
+    """The token itself, read each time (a few microseconds): a stat signature (inode, mtime, size) can
+    repeat when two bumps land in one clock tick and the file system reuses the inode."""
     for _attempt in range(3):
         try:
-            stat = os.stat(path)
+            with open(path) as file:
+                return file.read()
         except FileNotFoundError:
             _write_file(path, _new_token())
-            continue
-        # A new file (os.replace) has a new inode while the old one is still open: the signature changes.
-        signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        seen = _file_seen.get(key)
-        if seen is not None and seen[0] == signature:
-            return seen[1]
-        try:
-            token = path.read_text()
-        except FileNotFoundError:
-            continue
-        with _file_lock:
-            _file_seen[key] = (signature, token)
-        return token
     raise RuntimeError(f"cannot read the catalogue version in {path}")
 
 
@@ -183,7 +168,7 @@ def _shared_version() -> _SharedVersion:
 
 
 def current_version() -> str:
-    """The catalogue version now: one os.stat (local-memory cache) or one cache GET (Redis)."""
+    """The catalogue version now: one small file read (local-memory cache) or one cache GET (Redis)."""
     if _shared_cache():
         key = _version_key()
         try:
@@ -305,18 +290,32 @@ def etag(request, language: str, visibility: str, variant: str) -> str:
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
 
 
-def answer_key(version: str, language: str, visibility: str, request, host: str) -> str:
-    raw = "|".join(
-        (
-            language,
-            visibility,
-            request.scheme,
-            host,
-            request.get_full_path(),
-            request.META.get("HTTP_ACCEPT", ""),  # the API's renderer (JSON or the browsable API)
-        )
-    )
-    return f"catalogue:answer:2:{version}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
+JSON_RANGES = frozenset({"*/*", "application/*", "application/json"})
+
+
+def accept_variant(request) -> str | None:
+    """The Accept header as the answer depends on it: "json", "html", or None (answer it uncached).
+
+    The API picks its renderer from Accept (JSON, or the browsable API for a browser); the pages do
+    not look at it. Only these two classes go into keys: a raw header in the key would let a client
+    store a new copy of every answer for every made-up Accept value.
+    """
+    raw = request.META.get("HTTP_ACCEPT", "")
+    ranges = [part.split(";")[0].strip().lower() for part in raw.split(",") if part.strip()]
+    if not ranges or set(ranges) <= JSON_RANGES | {"text/plain"} and JSON_RANGES.intersection(ranges):
+        return "json"
+    if ranges[0] == "text/html":  # what browsers send first
+        return "html"
+    return None
+
+
+def answer_key(version: str, language: str, visibility: str, request, host: str) -> str | None:
+    """The key of a stored answer, or None when the request's Accept is not one of the two classes."""
+    variant = accept_variant(request)
+    if variant is None:
+        return None
+    raw = "|".join((language, visibility, request.scheme, host, request.get_full_path(), variant))
+    return f"catalogue:answer:3:{version}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
 
 
 class _LocalAnswers:
@@ -371,7 +370,7 @@ def stored_answer(key: str):
 NOT_IN_304 = frozenset({"content-type", "content-length"})
 
 
-def store_answer(key: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+def store_answer(key: str, status: int, headers: list[tuple[str, str]], body: bytes) -> tuple:
     """Keep an answer as (status, headers, body, its ETag, the headers of its 304)."""
     etag = next((value for name, value in headers if name.lower() == "etag"), None)
     headers_304 = {name: value for name, value in headers if name.lower() not in NOT_IN_304}
@@ -382,6 +381,7 @@ def store_answer(key: str, status: int, headers: list[tuple[str, str]], body: by
         cache.set(key, entry, ANSWER_TIMEOUT)
     except Exception:  # noqa: BLE001 (kept in this process only)
         _warn("catalogue answer not stored in the cache")
+    return entry
 
 
 def rendered_key(request, language: str, visibility: str) -> str | None:
@@ -393,7 +393,8 @@ def rendered_key(request, language: str, visibility: str) -> str | None:
         host = request.get_host()
     except DisallowedHost:
         return None
-    return "catalogue:rendered:" + answer_key(version, language, visibility, request, host).split(":", 2)[2]
+    key = answer_key(version, language, visibility, request, host)
+    return None if key is None else "catalogue:rendered:" + key.split(":", 2)[2]
 
 
 def stored_rendering(key: str) -> tuple[str, bytes] | None:

@@ -94,18 +94,15 @@ class CatalogueCacheMiddleware:
         if version.startswith(cache.UNAVAILABLE):
             return self.get_response(request)
         key = cache.answer_key(version, language, cache.PUBLIC, request, host)
+        if key is None:  # an Accept header of neither class: answered, not stored
+            return self.get_response(request)
         entry = cache.stored_answer(key)
         if entry is not None:
-            status, headers, body, etag, headers_304 = entry
-            if (
-                etag
-                and "HTTP_IF_NONE_MATCH" in request.META
-                and matches(request.META["HTTP_IF_NONE_MATCH"], etag)
-            ):
-                response = HttpResponse(status=304, headers=headers_304)
-                del response.headers["Content-Type"]  # set by HttpResponse; the full path's 304 has none
-                return response
-            return HttpResponse(body, status=status, headers=headers)
+            return self.replay(request, entry)
+        # Nothing stored in this process or the cache yet: the full path renders the answer once, to
+        # store it, even when the reader sent If-None-Match (else a process that only ever sees
+        # conditional requests would never store one, and every 304 would go the full path).
+        if_none_match = request.META.pop("HTTP_IF_NONE_MATCH", None) if request.method == "GET" else None
         response = self.get_response(request)
         if (
             request.method == "GET"
@@ -116,8 +113,23 @@ class CatalogueCacheMiddleware:
             and not getattr(getattr(request, "user", None), "is_authenticated", False)
             and known_parameters().issuperset(request.GET)
         ):
-            cache.store_answer(key, response.status_code, list(response.headers.items()), response.content)
+            headers = list(response.headers.items())
+            entry = cache.store_answer(key, response.status_code, headers, response.content)
+            if if_none_match is not None:
+                request.META["HTTP_IF_NONE_MATCH"] = if_none_match
+                return self.replay(request, entry)
         return response
+
+    @staticmethod
+    def replay(request, entry) -> HttpResponse:
+        """The stored answer, or its 304 when If-None-Match names its ETag."""
+        status, headers, body, etag, headers_304 = entry
+        if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+        if etag and if_none_match is not None and matches(if_none_match, etag):
+            response = HttpResponse(status=304, headers=headers_304)
+            del response.headers["Content-Type"]  # set by HttpResponse; the full path's 304 has none
+            return response
+        return HttpResponse(body, status=status, headers=headers)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if cacheable_view(view_func):

@@ -36,19 +36,30 @@ PROXY_PORT="${PROXY_PORT:-8840}"
 read -r -a WEB_PORT_LIST <<<"${WEB_PORTS:-8841 8842}"
 STOP_TIMEOUT="${STOP_TIMEOUT:-30}"
 # Stopped in this order: no new requests first, then the web, then what queues work, then workers.
-NAMES_IN_STOP_ORDER=(nginx web-1 web-2 beat worker-default worker-handoffs)
+WEB_NAMES=()
+for n in "${!WEB_PORT_LIST[@]}"; do WEB_NAMES+=("web-$((n + 1))"); done
+NAMES_IN_STOP_ORDER=(nginx "${WEB_NAMES[@]}" beat worker-default worker-handoffs)
 
-alive() { [[ -f "$PIDS/$1.pid" ]] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+# A pid file holds the pid and the process's start time (/proc/PID/stat, field 22): after a crash or
+# a reboot the pid may belong to another program, which must never be signalled.
+started_at() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $20}'; }
+pid_of() { local pid _rest; read -r pid _rest <"$PIDS/$1.pid" && echo "$pid"; }
+alive() {
+  local pid started
+  [[ -f "$PIDS/$1.pid" ]] && read -r pid started <"$PIDS/$1.pid" || return 1
+  kill -0 "$pid" 2>/dev/null && [[ -n "$started" && "$(started_at "$pid")" == "$started" ]]
+}
 
 launch() { # NAME COMMAND…: in a session of its own (so stop reaches its children), logged, pid kept
   local name="$1"
   shift
   if alive "$name"; then
-    echo "$name already runs (pid $(cat "$PIDS/$name.pid"))" >&2
+    echo "$name already runs (pid $(pid_of "$name"))" >&2
     return 1
   fi
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
-  echo $! >"$PIDS/$name.pid"
+  # A fresh log: the readiness checks read it, and must not find the line of an earlier run.
+  setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+  echo "$! $(started_at $!)" >"$PIDS/$name.pid"
 }
 
 wait_until() { # SECONDS WHAT COMMAND…
@@ -101,6 +112,9 @@ http {
     client_max_body_size 25m;  # MATERIAL_MAX_BYTES (20 MB) and the form around it
     upstream kuasheng_web {
 $servers        keepalive 16;  # reuse connections to gunicorn (gthread keeps them alive)
+        # Shorter than gunicorn's keep-alive (GUNICORN_KEEPALIVE, 5 s): nginx must drop an idle
+        # connection before gunicorn closes it, or it may send a request into a closing one (502).
+        keepalive_timeout 4s;
     }
     server {
         listen 127.0.0.1:$PROXY_PORT;
@@ -108,7 +122,7 @@ $servers        keepalive 16;  # reuse connections to gunicorn (gthread keeps th
             proxy_pass http://kuasheng_web;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
-            proxy_set_header Host \$host;
+            proxy_set_header Host \$http_host;  # with the port: the API's links point back here
             proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto \$scheme;
             proxy_next_upstream error timeout http_502;  # a web process restarting: try the other
@@ -123,7 +137,7 @@ start() {
   environment
   mkdir -p "$PIDS" "$LOGS"
   if alive beat; then
-    echo "a cluster already runs from $RUN_DIR (beat pid $(cat "$PIDS/beat.pid")); stop it first" >&2
+    echo "a cluster already runs from $RUN_DIR (beat pid $(pid_of beat)); stop it first" >&2
     exit 1
   fi
   if [[ "${CLUSTER_SETUP:-1}" == 1 ]]; then
@@ -157,11 +171,15 @@ stop() {
   for name in "${NAMES_IN_STOP_ORDER[@]}"; do
     # To the leader only: gunicorn, nginx and the Celery worker each stop their own children
     # gracefully (a worker finishes its task; acks-late re-queues what it could not).
-    alive "$name" && kill -TERM "$(cat "$PIDS/$name.pid")" 2>/dev/null || true
+    alive "$name" && kill -TERM "$(pid_of "$name")" 2>/dev/null || true
   done
   for name in "${NAMES_IN_STOP_ORDER[@]}"; do
     [[ -f "$PIDS/$name.pid" ]] || continue
-    pid="$(cat "$PIDS/$name.pid")"
+    if ! alive "$name"; then # gone already, or a stale file naming someone else's process
+      rm -f "$PIDS/$name.pid"
+      continue
+    fi
+    pid="$(pid_of "$name")"
     for _ in $(seq $((STOP_TIMEOUT * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then
       echo "$name did not stop in ${STOP_TIMEOUT}s: SIGKILL" >&2
@@ -177,7 +195,7 @@ stop() {
 kill_one() {
   local name="${1:?kill NAME (one of ${NAMES_IN_STOP_ORDER[*]})}"
   alive "$name" || { echo "$name does not run" >&2; return 1; }
-  kill -KILL -- "-$(cat "$PIDS/$name.pid")"
+  kill -KILL -- "-$(pid_of "$name")"
   rm -f "$PIDS/$name.pid"
   echo "killed $name"
 }
@@ -187,7 +205,7 @@ status() {
   for name in "${NAMES_IN_STOP_ORDER[@]}"; do
     if alive "$name"; then
       running=$((running + 1))
-      echo "$name: running (pid $(cat "$PIDS/$name.pid"), log $LOGS/$name.log)"
+      echo "$name: running (pid $(pid_of "$name"), log $LOGS/$name.log)"
     else
       echo "$name: not running"
     fi

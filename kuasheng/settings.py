@@ -435,7 +435,8 @@ GUNICORN_TIMEOUT = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On a restart or deploy (SIGHUP/SIGTERM), requests in flight get this long to finish.
 GUNICORN_GRACEFUL_TIMEOUT = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 # Seconds an idle keep-alive connection stays open. Behind nginx (which reuses its upstream
-# connections) a few seconds; more than the proxy's own upstream keepalive_timeout is pointless.
+# connections) it must be LONGER than nginx's upstream keepalive_timeout (4 s in deploy/cluster.sh):
+# the proxy drops an idle connection first, never sends a request into one gunicorn is closing.
 GUNICORN_KEEPALIVE = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # A worker is replaced after this many requests (± the jitter, so they do not all restart at
 # once): a bound on any slow memory growth. 0 turns it off.

@@ -319,8 +319,7 @@ def test_a_write_bumps_the_version_again_when_its_transaction_commits(django_cap
         before = catalogue_cache.current_version()
         SearchSynonym.objects.create(term="测试同义词", expansions="社会保障卡")
         during = catalogue_cache.current_version()
-        SearchSynonym.objects.create(term="测试同义词二", expansions="社会保障卡")
-    after = catalogue_cache.current_version()
+    after = catalogue_cache.current_version()  # one write, and its transaction committed
     assert len({before, during, after}) == 3
 
 
@@ -361,7 +360,7 @@ def test_without_its_redis_the_catalogue_is_read_and_written_uncached(settings, 
     patched = admin_api.patch("/api/v1/items/KS-1-005/", {"fees": "改后（无缓存）"}, format="json")
     assert patched.status_code == 200
     assert fees_shown() == "改后（无缓存）"
-    assert Client().get("/api/v1/items/", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 200
+    assert Client().get("/api/v1/items/KS-1-005/", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 200
 
 
 @pytest.mark.django_db
@@ -380,3 +379,52 @@ def test_staff_get_kept_json_of_their_class_byte_for_byte(
     assert uncached[0] == 200 and uncached == first == kept
     assert b"KS-1-005" in kept[2]  # a draft: staff see it, the anonymous answer has not
     assert b"KS-1-005" not in Client().get("/api/v1/items/?page_size=200").content
+
+
+@pytest.mark.django_db
+def test_made_up_accept_headers_are_answered_but_never_stored(monkeypatch):
+    stored = []
+    original = catalogue_cache.store_answer
+    monkeypatch.setattr(
+        catalogue_cache, "store_answer", lambda key, *answer: stored.append(key) or original(key, *answer)
+    )
+    for accept in ("application/json, x/a1", "application/json, x/a2", "text/plain, text/html"):
+        assert Client().get("/api/v1/items/KS-1-005/", HTTP_ACCEPT=accept).status_code in (200, 406)
+    assert stored == []
+    # The two classes every client sends are stored once each, whatever their exact spelling.
+    for accept in ("application/json", "*/*", "application/json, text/plain, */*", ""):
+        assert Client().get("/api/v1/items/KS-1-005/", HTTP_ACCEPT=accept).status_code == 200
+    assert len(set(stored)) == 1
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    page = Client().get("/api/v1/items/KS-1-005/", HTTP_ACCEPT=browser)
+    # Not the stored JSON: the browsable API (which carries a CSRF token, so it is never stored).
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_a_json_client_is_never_given_the_browsable_page_nor_a_browser_the_json():
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    for _ in range(2):  # the second of each is a hit
+        assert Client().get("/api/v1/items/", HTTP_ACCEPT="application/json")["Content-Type"] == (
+            "application/json"
+        )
+        assert Client().get("/api/v1/items/", HTTP_ACCEPT=browser)["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_a_process_whose_first_request_is_conditional_stores_the_answer_and_then_answers_304_without_queries(
+    django_assert_num_queries, monkeypatch
+):
+    url = "/api/v1/items/?page_size=200"
+    etag = Client().get(url)["ETag"]
+    stored, looked_up = catalogue_cache.stored_answer, []
+
+    def nothing_stored_the_first_time(key):  # as in a new process with an empty cache
+        looked_up.append(key)
+        return None if len(looked_up) == 1 else stored(key)
+
+    monkeypatch.setattr(catalogue_cache, "stored_answer", nothing_stored_the_first_time)
+    first = Client().get(url, HTTP_IF_NONE_MATCH=etag)
+    assert first.status_code == 304 and first.content == b""
+    with django_assert_num_queries(0):
+        assert Client().get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
