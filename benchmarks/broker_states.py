@@ -1,6 +1,6 @@
 """Handoffs under a sick broker: request waits, drain time, and how soon a lost message returns.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kuasheng_bench \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kuasheng_latency \\
         .venv/bin/python benchmarks/broker_states.py --transfers 20 --pending 600
 
 It uses a fresh database (as benchmarks/handoff_latency.py does), starts its own redis-server on a

@@ -1,7 +1,7 @@
 """Handoff latency with a real Redis and a real Celery worker: outbox row → delivered inbox entry.
 
     .venv/bin/python benchmarks/handoff_latency.py --messages 200
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kuasheng_bench \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kuasheng_latency \
         .venv/bin/python benchmarks/handoff_latency.py --messages 200
 
 It uses a fresh database (SQLite file var/bench.sqlite3 unless DATABASE_URL is set; the
