@@ -168,24 +168,29 @@ start() {
 
 stop() {
   local name pid
+  local -A ours=() # the processes verified as this cluster's (pid and start time) just now
   for name in "${NAMES_IN_STOP_ORDER[@]}"; do
     # To the leader only: gunicorn, nginx and the Celery worker each stop their own children
     # gracefully (a worker finishes its task; acks-late re-queues what it could not).
-    alive "$name" && kill -TERM "$(pid_of "$name")" 2>/dev/null || true
+    if alive "$name"; then
+      ours[$name]="$(pid_of "$name")"
+      kill -TERM "${ours[$name]}" 2>/dev/null || true
+    fi
   done
   for name in "${NAMES_IN_STOP_ORDER[@]}"; do
     [[ -f "$PIDS/$name.pid" ]] || continue
-    if ! alive "$name"; then # gone already, or a stale file naming someone else's process
+    if [[ -z "${ours[$name]:-}" ]]; then # not running when stop began: a stale file, never signalled
       rm -f "$PIDS/$name.pid"
+      echo "$name was not running (stale pid file removed)"
       continue
     fi
-    pid="$(pid_of "$name")"
+    pid="${ours[$name]}"
     for _ in $(seq $((STOP_TIMEOUT * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then
       echo "$name did not stop in ${STOP_TIMEOUT}s: SIGKILL" >&2
-      kill -KILL -- "-$pid" 2>/dev/null || true
     fi
-    # A worker's pool processes are in its session too: none may outlive it.
+    # Its session (setsid at launch, verified ours above): the leader if it is still there, and any
+    # pool process that would outlive it. A session's id is not reused while a member lives.
     kill -KILL -- "-$pid" 2>/dev/null || true
     rm -f "$PIDS/$name.pid"
     echo "stopped $name"
