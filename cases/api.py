@@ -169,7 +169,7 @@ class CaseViewSet(
     serializer_class = CaseSummarySerializer
 
     def get_queryset(self):
-        return selectors.case_list(self.request.user, self.actor)
+        return selectors.case_summaries(self.request.user, self.actor)
 
     @property
     def actor(self):

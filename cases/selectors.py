@@ -145,6 +145,29 @@ def case_list(user, actor: Actor | None = None) -> QuerySet[Case]:
     )
 
 
+# What a case summary shows (serializers.CaseSummarySerializer): an office by its code, name and
+# region code, the item by its code and name, the applicant's name.
+CASE_SUMMARY_FIELDS = (
+    *("number", "mode", "status", "statutory_due", "promised_due", "suspended_since"),
+    *("version", "created_at", "updated_at", "item__code", "item__name", "applicant__name"),
+    *("applicant__kind", "receiving_office__code", "receiving_office__name", "receiving_office__region"),
+    *("handling_office__code", "handling_office__name", "handling_office__region"),
+)
+
+
+def case_summaries(user, actor: Actor | None = None) -> QuerySet[Case]:
+    """The API's case list: only the columns a summary shows, and no join to the regions.
+
+    At a million cases the list's SQL runs in a few milliseconds, and the rest was planning a
+    seven-table join (4–5 ms a request) and reading ~900-byte rows to show a few fields of each.
+    """
+    return (
+        cases_visible_to(user, actor)
+        .select_related("item", "applicant", "receiving_office", "handling_office")
+        .only(*CASE_SUMMARY_FIELDS)
+    )
+
+
 # The events that give the applicant the result: before them, a result the deciding office attached
 # (Material kind `result`) and the result notice are the office's alone.
 RESULT_RELEASED_BY = frozenset({"deliver_online", "ship_result"})
