@@ -145,8 +145,9 @@ CASE_OR_RECEIPT = PolymorphicProxySerializer(
 
 def prefers_minimal(request) -> bool:
     """`Prefer: return=minimal` among the request's preferences (RFC 7240: comma-separated, `;` params)."""
-    preferences = request.headers.get("Prefer", "").split(",")
-    return any(part.split(";")[0].strip().lower() == "return=minimal" for part in preferences)
+    # A value may be quoted: return="minimal".
+    preferences = request.headers.get("Prefer", "").lower().replace('"', "").split(",")
+    return any(part.split(";")[0].strip() == "return=minimal" for part in preferences)
 
 
 IF_MATCH = OpenApiParameter(

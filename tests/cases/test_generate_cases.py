@@ -5,7 +5,7 @@ import re
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from cases import identity, selectors
 from cases.models import (
@@ -25,7 +25,7 @@ CASES = 300
 @pytest.fixture
 def generated(db):
     before = Case.objects.count()
-    call_command("generate_cases", cases=CASES, seed=3, chunk=120, stdout=io.StringIO())
+    call_command("generate_cases", cases=CASES, seed=3, chunk=120, force=True, stdout=io.StringIO())
     return Case.objects.order_by("id")[before:]
 
 
@@ -123,6 +123,14 @@ def test_generated_offices_are_labelled_as_generated_demo_offices(generated):
 
 def test_running_it_twice_adds_cases_without_new_offices_or_colliding_numbers(generated):
     offices = Office.objects.count()
-    call_command("generate_cases", cases=50, seed=4, stdout=io.StringIO())
+    call_command("generate_cases", cases=50, seed=4, force=True, stdout=io.StringIO())
     assert Office.objects.count() == offices
     assert Case.objects.values("number").distinct().count() == Case.objects.count()
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_database_served_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("generate_cases", cases=10, stdout=io.StringIO())
+    assert not Case.objects.exists()

@@ -65,3 +65,14 @@ def test_without_the_preference_the_answer_is_the_whole_case(window_clerk, offic
     assert reply.status_code == 201
     assert {"timeline", "materials", "allowed_actions", "applicant"} <= set(reply.json())
     assert "Preference-Applied" not in reply
+
+
+def test_the_preference_may_be_quoted_and_come_among_others(window_clerk, offices):
+    reply = client_for(window_clerk).post(
+        "/api/v1/cases/",
+        case_payload("proxy", offices),
+        format="json",
+        HTTP_PREFER='respond-async, return="minimal"; foo=bar',
+    )
+    assert reply.status_code == 201 and reply["Preference-Applied"] == "return=minimal"
+    assert set(reply.json()) == {"number", "status", "version", "url"}

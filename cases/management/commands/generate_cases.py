@@ -36,6 +36,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -181,8 +182,19 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=1_000_000, help="how many cases (default 1,000,000)")
         parser.add_argument("--seed", type=int, default=9, help="random seed (default 9)")
         parser.add_argument("--chunk", type=int, default=20_000, help="cases per transaction")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="run with DEBUG off too (a benchmark database served with production settings)",
+        )
 
-    def handle(self, *args, cases: int, seed: int, chunk: int, **options):
+    def handle(self, *args, cases: int, seed: int, chunk: int, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            # Made-up people and a million cases have no place in a production database.
+            raise CommandError(
+                "DEBUG is off: this looks like production. generate_cases writes made-up cases; "
+                "run it on a benchmark database, with --force if that database runs with DEBUG=0."
+            )
         if connection.vendor not in ("postgresql", "sqlite"):
             raise CommandError(
                 f"generate_cases supports PostgreSQL (and SQLite for tests), not {connection.vendor}."
