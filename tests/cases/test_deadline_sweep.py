@@ -16,7 +16,7 @@ LATER = date(2031, 1, 6)  # every running clock of the generated cases is past i
 
 @pytest.fixture
 def many_running_cases(db):
-    call_command("generate_cases", cases=400, seed=5, stdout=io.StringIO())
+    call_command("generate_cases", cases=400, seed=5, force=True, stdout=io.StringIO())
     running = Case.objects.filter(status__in=workflows.CLOCK_RUNNING, suspended_since__isnull=True)
     assert running.count() >= 5
     return running
