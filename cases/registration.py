@@ -45,7 +45,12 @@ def allocate_number(region_code: str, mode: str, today) -> str:
             [region_code, today],
         )
         (last,) = cursor.fetchone()
-    return f"{region_code}-{today:%Y%m%d}-{MODE_LETTERS[mode]}-{last:05d}"
+    return case_number(region_code, today, mode, last)
+
+
+def case_number(region_code: str, day, mode: str, sequence: int) -> str:
+    """How a case number reads: receiving region, day, mode letter, the region and day's sequence."""
+    return f"{region_code}-{day:%Y%m%d}-{MODE_LETTERS[mode]}-{sequence:05d}"
 
 
 def _serialise_requests_with_key(user_id: int, idempotency_key: str) -> None:

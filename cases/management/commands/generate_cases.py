@@ -45,8 +45,8 @@ from stdnum.cn import uscc
 from stdnum.iso7064 import mod_11_2
 
 from cases import roles
+from cases.handoffs import INBOX_KINDS
 from cases.models import (
-    MODE_LETTERS,
     Applicant,
     ApplicantProfile,
     Case,
@@ -60,6 +60,7 @@ from cases.models import (
     StaffProfile,
     Suspension,
 )
+from cases.registration import case_number
 from catalogue.models import Department, Region, ServiceItem
 
 SQLITE_LIMIT = 5_000
@@ -797,7 +798,7 @@ class Generator:
             rows[InboxEntry].append(
                 (
                     ids.take(InboxEntry),
-                    _INBOX_KINDS.get(kind, "update"),
+                    INBOX_KINDS.get(kind, "update"),
                     delivered_at,
                     done_at,
                     case_id,
@@ -829,25 +830,7 @@ class Generator:
         key = (region_code, day)
         sequence = self.sequences.get(key, 0) + 1
         self.sequences[key] = sequence
-        return f"{region_code}-{day:%Y%m%d}-{MODE_LETTERS[mode]}-{sequence:05d}"
-
-
-_INBOX_KINDS = {
-    "submitted": "to_accept",
-    "resubmitted": "to_accept",
-    "transfer": "to_sign",
-    "leg_created": "to_sign",
-    "signed": "update",
-    "returned": "returned",
-    "leg_returned": "returned",
-    "materials_shipped": "incoming_paper",
-    "accepted": "update",
-    "refused": "update",
-    "leg_signed": "update",
-    "leg_answered": "answer",
-    "result_shipped": "incoming_result",
-    "result_delivered": "update",
-}  # fmt: skip  (cases.handoffs.INBOX_KINDS)
+        return case_number(region_code, day, mode, sequence)
 
 
 def _spread(first: datetime, last: datetime, count: int) -> list[datetime]:
