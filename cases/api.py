@@ -182,7 +182,9 @@ class CaseViewSet(
         return {**super().get_serializer_context(), "today": local_date(timezone.now())}
 
     def detail_response(self, number: str, status_code=status.HTTP_200_OK, revealed=False) -> Response:
-        view = selectors.case_view(self.actor, number, revealed=revealed)
+        return self.view_response(selectors.case_view(self.actor, number, revealed=revealed), status_code)
+
+    def view_response(self, view: selectors.CaseView, status_code=status.HTTP_200_OK) -> Response:
         context = {
             **self.get_serializer_context(),
             "reveal": view.revealed,
@@ -234,8 +236,13 @@ class CaseViewSet(
         outcome = registration.register_case(
             actor=self.actor, data=form.validated_data, idempotency_key=idempotency_key(request)
         )
-        answer = self.receipt_response if prefers_minimal(request) else self.detail_response
-        return answer(outcome.case.number, status.HTTP_200_OK if outcome.replayed else 201)
+        code = status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED
+        if prefers_minimal(request):
+            return self.receipt_response(outcome.case.number, code)
+        if outcome.replayed:
+            return self.detail_response(outcome.case.number, code)
+        # The case as just written, not read back: the filer sees their own new case.
+        return self.view_response(selectors.view_of(self.actor, outcome.case), code)
 
     @extend_schema(
         summary=_("Take an action on a case"),

@@ -126,20 +126,17 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
         delivery_method=data["delivery_method"],
         delivery_address=data.get("delivery_address", ""),
     )
+    legs = {}  # office id → leg; a leg waits only for one listed before it (_check_cooperation)
     for position, plan in enumerate(data.get("cooperating", []), start=1):
-        Leg.objects.create(
+        legs[plan["office"].pk] = Leg.objects.create(
             case=case,
             office=plan["office"],
             position=position,
             required=plan.get("required", True),
             status="planned",
+            depends_on=legs[plan["after"].pk] if plan.get("after") else None,
         )
-    if any(plan.get("after") for plan in data.get("cooperating", [])):
-        legs = {leg.office_id: leg for leg in case.legs.all()}
-        for plan in data.get("cooperating", []):
-            if plan.get("after"):
-                Leg.objects.filter(pk=legs[plan["office"].pk].pk).update(depends_on=legs[plan["after"].pk])
-    for entry in data.get("materials", []):
+    filed = [
         Material.objects.create(
             case=case,
             uploaded_by=user,
@@ -147,7 +144,9 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
             requirement=entry.get("requirement"),
             **materials.marks_by(actor, entry),
         )
-    record_event(
+        for entry in data.get("materials", [])
+    ]
+    event = record_event(
         case,
         initial.action,
         "",
@@ -160,7 +159,24 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
     # Last, so the sequence's row lock is held only for this statement, one update and the commit.
     case.number = allocate_number(receiving.region_id, mode, deadlines.local_date(now))
     Case.objects.filter(pk=case.pk).update(number=case.number)
+    _as_written(case, legs=list(legs.values()), materials=filed, events=[event], shipments=[], suspensions=[])
     return Outcome(case)
+
+
+def _as_written(case: Case, **rows: list) -> None:
+    """Give the new case its related rows as just written, as `prefetch_related` would have read them.
+
+    The answer to a registration (`selectors.view_of`) is then built without reading the case back:
+    that re-read was over half of a registration's time. The outbox messages are not among them:
+    publishing changes them after the commit, so they are read when shown (to staff only).
+    tests/cases/test_registration_answer.py checks the answer equals the case read back.
+    """
+    cache = case.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, found in rows.items():
+        manager = getattr(case, name)
+        queryset = manager.get_queryset()
+        queryset._result_cache, queryset._prefetch_done = found, True
+        cache[manager.field.remote_field.cache_name] = queryset
 
 
 def _unnumbered() -> str:

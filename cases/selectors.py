@@ -52,7 +52,10 @@ class Actor:
 
 def actor_for(user) -> Actor:
     profile = (
-        StaffProfile.objects.select_related("office").filter(user_id=user.pk).first() if user.pk else None
+        # The office's region too: every event an action records names it (services.record_event).
+        StaffProfile.objects.select_related("office__region").filter(user_id=user.pk).first()
+        if user.pk
+        else None
     )
     if profile:
         return Actor(user, profile.role, profile.office)
@@ -209,7 +212,12 @@ def case_view(actor: Actor, number: str, *, revealed: bool = False) -> CaseView:
 
     `revealed` only after `privacy.reveal_personal_data` recorded the reveal.
     """
-    case = case_detail(actor.user, number, actor)
+    return view_of(actor, case_detail(actor.user, number, actor), revealed=revealed)
+
+
+def view_of(actor: Actor, case: Case, *, revealed: bool = False) -> CaseView:
+    """`case_view` of a case already read with everything its page shows (`case_detail`), or just
+    written with it (`registration.register_case`): the caller must be allowed to see it."""
     unmasked = revealed or sees_personal_data_unmasked(actor, case)
     return CaseView(
         case=case,
@@ -243,7 +251,8 @@ def case_detail(user, number: str, actor: Actor | None = None) -> Case:
             Prefetch("events", queryset=CaseEvent.objects.order_by("id")),
             "suspensions",
             Prefetch(
-                "handoffs", queryset=HandoffMessage.objects.select_related("to_office").order_by("created_at")
+                "handoffs",
+                queryset=HandoffMessage.objects.select_related("from_office", "to_office").order_by("created_at"),
             ),
         )
         .get(pk=pk)
