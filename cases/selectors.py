@@ -252,7 +252,9 @@ def case_detail(user, number: str, actor: Actor | None = None) -> Case:
             "suspensions",
             Prefetch(
                 "handoffs",
-                queryset=HandoffMessage.objects.select_related("from_office", "to_office").order_by("created_at"),
+                queryset=HandoffMessage.objects.select_related("from_office", "to_office").order_by(
+                    "created_at"
+                ),
             ),
         )
         .get(pk=pk)
