@@ -26,7 +26,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import dashboard, handoffs, identity, privacy, registration, roles, selectors, services, workflows
 from .deadlines import local_date
 from .filters import CaseFilter
-from .models import Case, Material, Notification, Office
+from .models import Case, Material, Mode, Notification, Office
 from .serializers import (
     ActionInputSerializer,
     CaseCreateSerializer,
@@ -170,7 +170,11 @@ class CaseViewSet(
     serializer_class = CaseSummarySerializer
 
     def get_queryset(self):
-        return selectors.case_summaries(self.request.user, self.actor)
+        # A valid ?mode= narrows visibility on its own index (the filter checks and applies it too).
+        mode = self.request.query_params.get("mode")
+        return selectors.case_summaries(
+            self.request.user, self.actor, mode=mode if mode in Mode.values else None
+        )
 
     @property
     def actor(self):

@@ -101,3 +101,29 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.user_id}"
+
+
+class CaseReach(models.Model):
+    """An office, or a province's supervisors, that a case has reached: who may see it.
+
+    One row per case and scope, written with the change that made the case reach it, in its
+    transaction: the registration (the receiving office) and each outbox message (the office it
+    is sent to, `handoffs.queue`), never before. `selectors.cases_visible_to` reads these rows
+    instead of asking the outbox about every case, so a staff list walks its own office's cases
+    newest first, whatever the volume of the others (docs/benchmarks.md). See `cases.reach`.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reach")
+    # "office:<id>" or "province:<first two digits of the region code>" (reach.office_scope/province_scope)
+    scope = models.CharField(_("scope"), max_length=24)
+    # The case's mode, which never changes: a list filtered by mode reads it off this table's index.
+    mode = models.CharField(_("mode"), max_length=10)
+
+    class Meta:
+        verbose_name = _("case reach")
+        verbose_name_plural = _("case reach")
+        constraints = [models.UniqueConstraint(fields=["scope", "case"], name="reach_once")]
+        indexes = [models.Index(fields=["scope", "mode", "case"], name="reach_scope_mode")]
+
+    def __str__(self):
+        return f"{self.case_id} → {self.scope}"

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import roles
+from . import reach, roles
 from .models import Case, HandoffMessage, InboxEntry, Leg, Notification, Office, StaffProfile
 from .publishing import (  # noqa: F401 (publish is part of this module's interface)
     PUBLISHED,
@@ -42,7 +42,11 @@ Status = HandoffMessage.Status
 
 
 def queue(*, kind: str, case: Case, to_office: Office, from_office: Office | None, leg: Leg | None = None):
-    """Write an outbox row; must be called inside the transaction of the change it reports."""
+    """Write an outbox row; must be called inside the transaction of the change it reports.
+
+    The case reaches the office with it: from this commit on, the office sees the case.
+    """
+    reach.record(case, to_office)
     message = HandoffMessage.objects.create(
         kind=kind,
         case=case,

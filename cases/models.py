@@ -543,7 +543,7 @@ class RevealRecord(models.Model):
         return f"{self.username} {self.case_number} {self.what}"
 
 
-from .handoff_models import HandoffMessage, InboxEntry, Notification  # noqa: E402  (one models module for Django)
+from .handoff_models import CaseReach, HandoffMessage, InboxEntry, Notification  # noqa: E402  (one models module for Django)
 
 __all__ = [
     "Applicant",
@@ -551,6 +551,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseNumberSequence",
+    "CaseReach",
     "HandoffMessage",
     "Holiday",
     "HolidayYear",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from catalogue.models import ServiceItem
 
-from . import deadlines, identity, materials, roles, workflows
+from . import deadlines, identity, materials, reach, roles, workflows
 from .models import (
     MODE_LETTERS,
     Applicant,
@@ -126,6 +126,7 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
         delivery_method=data["delivery_method"],
         delivery_address=data.get("delivery_address", ""),
     )
+    reach.record(case, receiving)
     legs = {}  # office id → leg; a leg waits only for one listed before it (_check_cooperation)
     for position, plan in enumerate(data.get("cooperating", []), start=1):
         legs[plan["office"].pk] = Leg.objects.create(

@@ -11,6 +11,9 @@ the status says.
 - supervisor: cases received at, or sent to, an office in their province;
 - admin (superuser or the `cases.view_case` permission): all.
 
+Staff and supervisors read it from the case's reach (CaseReach, `cases/reach.py`), written with the
+registration and with each message: the same rule, kept as rows, so a list is an index walk.
+
 Personal data is masked for everyone but the applicant; staff of an office the case reached
 may reveal it in full through `reveal_personal_data`, which is recorded (RevealRecord).
 """
@@ -21,11 +24,12 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from . import roles, workflows
+from . import reach, roles, workflows
 from .deadlines import local_date, near_due_limit
 from .models import (
     Case,
     CaseEvent,
+    CaseReach,
     HandoffMessage,
     InboxEntry,
     Leg,
@@ -64,63 +68,29 @@ def actor_for(user) -> Actor:
     return Actor(user, roles.APPLICANT, None)
 
 
-class _ProbedExists(Exists):
-    """EXISTS asked of each case as it is read, through the outbox's index on the case.
+def cases_visible_to(user, actor: Actor | None = None, *, mode: str | None = None) -> QuerySet[Case]:
+    """The cases `user` may see; `mode` narrows them to one mode through the same index (a staff
+    list filtered by mode: CaseFilter filters by mode too, this only lets the index answer it).
 
-    PostgreSQL otherwise turns an EXISTS under OR into a hash of every message to the offices, built
-    before the first row: 5 ms for a busy office, 100 ms for a province, for a page of 21 cases.
-    OFFSET 0 keeps the subquery as written (PostgreSQL does not flatten a subquery with an OFFSET).
+    Staff and supervisors read the case's reach (CaseReach, cases/reach.py): one row per office or
+    province the case reached, walked newest first on the index of their own scope.
     """
-
-    def as_postgresql(self, compiler, connection, **extra):
-        sql, params = self.as_sql(compiler, connection, **extra)
-        return (sql[:-1] + " OFFSET 0)" if sql.endswith(" LIMIT 1)") else sql), params
-
-
-def _sent_to(offices: Q) -> Exists:
-    """A message about the case was addressed to one of these offices (the handoff made it theirs)."""
-    return _ProbedExists(HandoffMessage.objects.filter(offices, case=OuterRef("pk")))
-
-
-def _reached(received: Q, handled: Q, legs: QuerySet, sent: Q) -> Q:
-    """Received at one of the offices, or sent to one of them.
-
-    A message only ever goes to a case's receiving, handling or leg office (services.send_messages),
-    so "sent to" is asked only of the cases those offices handle or have a leg of. The same rows as
-    asking every case, but the outbox and the legs are only probed (by their index on the case) for
-    the few cases neither received nor handled there.
-    """
-    return received | ((handled | _ProbedExists(legs.filter(case=OuterRef("pk")))) & _sent_to(sent))
-
-
-def cases_visible_to(user, actor: Actor | None = None) -> QuerySet[Case]:
     if not user or not user.is_authenticated:
         return Case.objects.none()
     actor = actor or actor_for(user)
     cases = Case.objects.all()
     if actor.role == "admin":
-        return cases
-    if actor.role in (roles.WINDOW_CLERK, roles.HANDLING_OFFICER):
-        office = actor.office_id
-        return cases.filter(
-            _reached(
-                Q(receiving_office_id=office),
-                Q(handling_office_id=office),
-                Leg.objects.filter(office_id=office),
-                Q(to_office_id=office),
-            )
+        return cases if mode is None else cases.filter(mode=mode)
+    if actor.role in (roles.WINDOW_CLERK, roles.HANDLING_OFFICER, roles.SUPERVISOR):
+        scope = (
+            reach.province_scope(actor.office.region_id)
+            if actor.role == roles.SUPERVISOR
+            else reach.office_scope(actor.office_id)
         )
-    if actor.role == roles.SUPERVISOR:
-        offices = Office.objects.filter(region__code__startswith=actor.office.region_id[:2]).values("pk")
-        return cases.filter(
-            _reached(
-                Q(receiving_office_id__in=offices),
-                Q(handling_office_id__in=offices),
-                Leg.objects.filter(office_id__in=offices),
-                Q(to_office_id__in=offices),
-            )
-        )
-    return cases.filter(Q(applicant__user=user) | Q(applicant__agent_user=user))
+        # One filter() call: the scope and the mode are conditions on the same reach row.
+        return cases.filter(reach__scope=scope, **({} if mode is None else {"reach__mode": mode}))
+    mine = cases.filter(Q(applicant__user=user) | Q(applicant__agent_user=user))
+    return mine if mode is None else mine.filter(mode=mode)
 
 
 def is_owner(user, case: Case) -> bool:
@@ -134,7 +104,7 @@ def may_reveal_personal_data(actor: Actor, case: Case) -> bool:
         return False
     if actor.office_id == case.receiving_office_id:
         return True
-    return HandoffMessage.objects.filter(case=case, to_office_id=actor.office_id).exists()
+    return CaseReach.objects.filter(case=case, scope=reach.office_scope(actor.office_id)).exists()
 
 
 def sees_personal_data_unmasked(actor: Actor, case: Case) -> bool:
@@ -158,14 +128,14 @@ CASE_SUMMARY_FIELDS = (
 )
 
 
-def case_summaries(user, actor: Actor | None = None) -> QuerySet[Case]:
+def case_summaries(user, actor: Actor | None = None, *, mode: str | None = None) -> QuerySet[Case]:
     """The API's case list: only the columns a summary shows, and no join to the regions.
 
     At a million cases the list's SQL runs in a few milliseconds, and the rest was planning a
     seven-table join (4–5 ms a request) and reading ~900-byte rows to show a few fields of each.
     """
     return (
-        cases_visible_to(user, actor)
+        cases_visible_to(user, actor, mode=mode)
         .select_related("item", "applicant", "receiving_office", "handling_office")
         .only(*CASE_SUMMARY_FIELDS)
     )
@@ -305,8 +275,8 @@ def sign_overdue_q(today: date) -> Q:
     return transfer_sign_overdue_q(today) | Q(Exists(late_legs(today).filter(case=OuterRef("pk"))))
 
 
-def inbox_for(actor: Actor, limit: int = 50) -> dict[str, list]:
-    """What waits for the caller's office: arrivals, to sign, to accept, to decide, due soon, overdue."""
+def inbox_queries(actor: Actor) -> dict[str, QuerySet]:
+    """What waits for the caller's office, list by list, each in the order it is shown (unsliced)."""
     office_id = actor.office_id
     today = local_date(timezone.now())
     # The applicant too: the API's inbox shows the (masked) name of each case.
@@ -319,29 +289,28 @@ def inbox_for(actor: Actor, limit: int = 50) -> dict[str, list]:
     deciding = at_handling & (Q(receiving_office_id=office_id) | ~Q(mode="joint"))
     legs = Leg.objects.select_related("case__item", "case__receiving_office").filter(office_id=office_id)
     return {
-        "arrivals": list(
-            InboxEntry.objects.filter(office_id=office_id, done_at__isnull=True)
-            .select_related("case__item", "message__from_office")
-            .order_by("-created_at")[:limit]
+        "arrivals": InboxEntry.objects.filter(office_id=office_id, done_at__isnull=True)
+        .select_related("case__item", "message__from_office")
+        .order_by("-created_at"),
+        "to_sign": mine.filter(at_handling, status="transferred").order_by("sign_due", "id"),
+        "legs_to_sign": legs.filter(status="to_sign").order_by("sign_due", "id"),
+        "legs_open": legs.filter(status__in=("signed", "working")).order_by("sign_due", "id"),
+        "to_accept": mine.filter(
+            (Q(mode="online") & at_handling & Q(status="submitted"))
+            | (Q(mode="proxy") & at_handling & Q(status="signed"))
+            | (Q(mode="joint") & at_receiving & Q(status="submitted"))
+        ).order_by("id"),
+        "to_decide": mine.filter(deciding, status__in=("accepted", "in_review", "legs_agreed")).order_by(
+            "promised_due", "id"
         ),
-        "to_sign": list(mine.filter(at_handling, status="transferred").order_by("sign_due", "id")[:limit]),
-        "legs_to_sign": list(legs.filter(status="to_sign").order_by("sign_due", "id")[:limit]),
-        "legs_open": list(legs.filter(status__in=("signed", "working")).order_by("sign_due", "id")[:limit]),
-        "to_accept": list(
-            mine.filter(
-                (Q(mode="online") & at_handling & Q(status="submitted"))
-                | (Q(mode="proxy") & at_handling & Q(status="signed"))
-                | (Q(mode="joint") & at_receiving & Q(status="submitted"))
-            ).order_by("id")[:limit]
-        ),
-        "to_decide": list(
-            mine.filter(deciding, status__in=("accepted", "in_review", "legs_agreed")).order_by(
-                "promised_due", "id"
-            )[:limit]
-        ),
-        "due_soon": list(mine.filter(deciding, due_soon_q(today)).order_by("promised_due", "id")[:limit]),
-        "overdue": list(mine.filter(deciding, overdue_q(today)).order_by("promised_due", "id")[:limit]),
+        "due_soon": mine.filter(deciding, due_soon_q(today)).order_by("promised_due", "id"),
+        "overdue": mine.filter(deciding, overdue_q(today)).order_by("promised_due", "id"),
     }
+
+
+def inbox_for(actor: Actor, limit: int = 50) -> dict[str, list]:
+    """What waits for the caller's office: arrivals, to sign, to accept, to decide, due soon, overdue."""
+    return {name: list(query[:limit]) for name, query in inbox_queries(actor).items()}
 
 
 def handoffs_visible_to(actor: Actor) -> QuerySet[HandoffMessage]:

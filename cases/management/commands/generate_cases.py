@@ -44,7 +44,7 @@ from django.utils import timezone
 from stdnum.cn import uscc
 from stdnum.iso7064 import mod_11_2
 
-from cases import roles
+from cases import reach, roles
 from cases.handoffs import INBOX_KINDS
 from cases.models import (
     Applicant,
@@ -52,6 +52,7 @@ from cases.models import (
     Case,
     CaseEvent,
     CaseNumberSequence,
+    CaseReach,
     HandoffMessage,
     InboxEntry,
     Leg,
@@ -501,7 +502,7 @@ class Generator:
         self.world, self.rng, self.now = world, rng, now
         self.total, self.index = total, 0
         self.today = (now + BEIJING).date()
-        self.ids = Ids([Applicant, Case, Leg, CaseEvent, InboxEntry, Suspension, Shipment])
+        self.ids = Ids([Applicant, Case, Leg, CaseEvent, InboxEntry, Suspension, Shipment, CaseReach])
         self.sequences: dict[tuple[str, date], int] = {
             (row.region_code, row.day): row.last for row in CaseNumberSequence.objects.all()
         }
@@ -824,6 +825,12 @@ class Generator:
                         moment, None, case_id, receiving.pk, None, actor_of["receiving"][0], handling.pk,
                     )
                 )  # fmt: skip
+        # Who it reached: the receiving office and every office a message went to (cases/reach.py).
+        offices = {receiving.pk: receiving, **{message[2].pk: message[2] for message in messages}}
+        scopes = {reach.office_scope(pk) for pk in offices}
+        scopes |= {reach.province_scope(office.region_id) for office in offices.values()}
+        for scope in sorted(scopes):
+            rows[CaseReach].append((ids.take(CaseReach), scope, mode, case_id))
 
     def number(self, region_code: str, mode: str, created: datetime) -> str:
         day = (created + BEIJING).date()
@@ -874,6 +881,7 @@ COLUMNS = {
     Suspension: "id kind reason resume_status started_at ended_at working_days case_id",
     Shipment: """id kind carrier tracking_number shipped_at received_at case_id from_office_id received_by_id
         shipped_by_id to_office_id""",
+    CaseReach: "id scope mode case_id",
 }
 
 
