@@ -1,8 +1,9 @@
 """Pages: the inbox of a handling officer or window clerk — what waits for their office.
 
-Built from `selectors.inbox_for`, as the API's inbox is; which case is due soon or overdue comes
+Built from `selectors.inbox_queries`, as the API's inbox is; which case is due soon or overdue comes
 from its lists, not from rules of our own. One tab is shown at a time (?tab=…), so it works
-without JavaScript; the number of queries does not grow with the number of cases.
+without JavaScript: every tab's count is read (each bounded), the rows of the tab shown only. The
+number of queries does not grow with the number of cases.
 """
 
 from datetime import date
@@ -19,7 +20,7 @@ from ..deadlines import local_date
 from .case_page import MESSAGE_LABELS
 
 LIMIT = 50  # rows per list, as the API's inbox
-# slug, label, the lists of inbox_for shown in the tab
+# slug, label, the lists of selectors.inbox_queries shown in the tab
 TABS = (
     ("to_sign", _("To sign for"), ("to_sign", "legs_to_sign")),
     ("to_accept", _("To accept"), ("to_accept",)),
@@ -92,32 +93,33 @@ def inbox(request):
     if actor.role not in (roles.HANDLING_OFFICER, roles.WINDOW_CLERK) or actor.office is None:
         message = _("The inbox is for handling officers and window clerks of an office.")
         return render(request, "cases/case/forbidden.html", {"message": message}, status=403)
-    box = selectors.inbox_for(actor, limit=LIMIT)
-    today = local_date(timezone.now())
-    soon = {case.pk for case in box["due_soon"]}
-    late = {case.pk for case in box["overdue"]}
-    rows = {
-        "arrivals": [_arrival_row(entry) for entry in box["arrivals"]],
-        "legs_to_sign": [_leg_row(leg, today) for leg in box["legs_to_sign"]],
-        "legs_open": [_leg_row(leg, today) for leg in box["legs_open"]],
-    }
-    for name in ("to_sign", "to_accept", "to_decide", "due_soon", "overdue"):
-        rows[name] = [_case_row(case, today, soon, late) for case in box[name]]
+    # Every tab's count (bounded by LIMIT), and the rows of the tab shown only.
+    queries = selectors.inbox_queries(actor)
+    counts = {name: query[:LIMIT].count() for name, query in queries.items()}
     tabs = []
     for slug, label, lists in TABS:
-        found = [row for name in lists for row in rows[name]]
-        full = any(len(box[name]) >= LIMIT for name in lists)
+        found = sum(counts[name] for name in lists)
+        full = any(counts[name] >= LIMIT for name in lists)
         tabs.append(
-            {
-                "slug": slug,
-                "label": label,
-                "rows": found if slug == "arrivals" else _by_due_date(found),
-                "count": f"{len(found)}+" if full else str(len(found)),
-            }
+            {"slug": slug, "label": label, "lists": lists, "count": f"{found}+" if full else str(found)}
         )
     chosen = request.GET.get("tab")
     current = next((tab for tab in tabs if tab["slug"] == chosen), None)
-    current = current or next((tab for tab in tabs if tab["rows"]), tabs[0])
+    current = current or next((tab for tab in tabs if tab["count"] != "0"), tabs[0])
+    today = local_date(timezone.now())
+    # Due soon or overdue by the inbox's own lists, not by rules of our own.
+    soon = set(queries["due_soon"].values_list("pk", flat=True)[:LIMIT])
+    late = set(queries["overdue"].values_list("pk", flat=True)[:LIMIT])
+    rows = []
+    for name in current["lists"]:
+        found = list(queries[name][:LIMIT])
+        if name == "arrivals":
+            rows += [_arrival_row(entry) for entry in found]
+        elif name.startswith("legs_"):
+            rows += [_leg_row(leg, today) for leg in found]
+        else:
+            rows += [_case_row(case, today, soon, late) for case in found]
+    current["rows"] = rows if current["slug"] == "arrivals" else _by_due_date(rows)
     context = {"office": actor.office, "tabs": tabs, "current": current, "today": today, "limit": LIMIT}
     return render(request, "cases/officer/inbox.html", context)
 
