@@ -337,16 +337,30 @@ class CaseViewSet(
         )
 
 
+INBOX_LIMIT, INBOX_MAX, INBOX_COUNTED = 20, 50, 1000
+
+
 class InboxView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         summary=_("What waits for my office"),
+        description=_(
+            "Each list's first `limit` rows (default 20, at most 50), and how many each holds (counted "
+            "up to 1000). The case list's filters page through all of them (overdue, due_soon, status)."
+        ),
+        parameters=[
+            OpenApiParameter("limit", int, description=_("Rows per list, 1–50 (default 20)."), required=False)
+        ],
         responses={
             200: inline_serializer(
                 "Inbox",
                 {
                     "office": serializers.CharField(),
+                    "counts": serializers.DictField(
+                        child=serializers.IntegerField(),
+                        help_text=_("Rows in each list, counted up to 1000."),
+                    ),
                     "arrivals": serializers.ListField(child=serializers.DictField()),
                     "to_sign": CaseSummarySerializer(many=True),
                     "legs_to_sign": serializers.ListField(),
@@ -365,7 +379,13 @@ class InboxView(APIView):
         actor = selectors.actor_for(request.user)
         if actor.office is None:
             raise exceptions.PermissionDenied(_("The inbox is for staff of an office."))
-        box = selectors.inbox_for(actor)
+        raw = request.query_params.get("limit", "").strip()
+        if raw and not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= INBOX_MAX):
+            raise exceptions.ValidationError({"limit": [_("A whole number from 1 to 50.")]})
+        limit = int(raw) if raw else INBOX_LIMIT
+        queries = selectors.inbox_queries(actor)
+        box = {name: list(query[:limit]) for name, query in queries.items()}
+        counts = selectors.bounded_counts(queries, INBOX_COUNTED)
         context = {"today": local_date(timezone.now())}
 
         def cases(rows):
@@ -387,6 +407,7 @@ class InboxView(APIView):
         return Response(
             {
                 "office": actor.office.code,
+                "counts": counts,
                 "arrivals": [
                     {
                         "case": e.case.number,

@@ -230,6 +230,13 @@ class Case(models.Model):
             models.Index(fields=["receiving_office", "-id"], name="case_receiving_open", condition=OPEN_CASE),
             models.Index(fields=["handling_office", "-id"], name="case_handling_open", condition=OPEN_CASE),
             models.Index(fields=["status", "promised_due"], name="case_status_due"),
+            # The inbox's "to sign for" and "to accept": an office's open cases in one status.
+            models.Index(
+                fields=["handling_office", "status", "id"], name="case_handling_status", condition=OPEN_CASE
+            ),
+            models.Index(
+                fields=["receiving_office", "status", "id"], name="case_receiving_status", condition=OPEN_CASE
+            ),
             # The inbox's "in progress", "due soon" and "overdue": an office's cases with the clock
             # running (workflows.CLOCK_RUNNING), earliest promised date first (selectors.inbox_for),
             # read straight off the index.

@@ -21,6 +21,7 @@ may reveal it in full through `reveal_personal_data`, which is recorded (RevealR
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -62,6 +63,7 @@ def actor_for(user) -> Actor:
         else None
     )
     if profile:
+        user.staff = profile  # the pages' navigation reads it again (user.staff): no second query
         return Actor(user, profile.role, profile.office)
     if user.is_superuser or user.has_perm("cases.view_case"):
         return Actor(user, "admin", None)
@@ -306,6 +308,19 @@ def inbox_queries(actor: Actor) -> dict[str, QuerySet]:
         "due_soon": mine.filter(deciding, due_soon_q(today)).order_by("promised_due", "id"),
         "overdue": mine.filter(deciding, overdue_q(today)).order_by("promised_due", "id"),
     }
+
+
+def bounded_counts(queries: dict[str, QuerySet], limit: int) -> dict[str, int]:
+    """How many rows each query gives, each counted up to `limit`, all in one statement."""
+    parts, params = [], []
+    for query in queries.values():
+        # No ORDER BY: the first `limit` rows in any order count the same, and need no sort.
+        sql, more = query.order_by().values("pk")[:limit].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted)")
+        params.extend(more)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return dict(zip(queries, cursor.fetchone(), strict=True))
 
 
 def inbox_for(actor: Actor, limit: int = 50) -> dict[str, list]:

@@ -10,7 +10,7 @@ from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -95,7 +95,7 @@ def inbox(request):
         return render(request, "cases/case/forbidden.html", {"message": message}, status=403)
     # Every tab's count (bounded by LIMIT), and the rows of the tab shown only.
     queries = selectors.inbox_queries(actor)
-    counts = {name: query[:LIMIT].count() for name, query in queries.items()}
+    counts = selectors.bounded_counts(queries, LIMIT)
     tabs = []
     for slug, label, lists in TABS:
         found = sum(counts[name] for name in lists)
@@ -119,6 +119,8 @@ def inbox(request):
             rows += [_leg_row(leg, today) for leg in found]
         else:
             rows += [_case_row(case, today, soon, late) for case in found]
+    for row in rows:
+        row["href"] = reverse("cases:detail", args=[row["number"]])
     current["rows"] = rows if current["slug"] == "arrivals" else _by_due_date(rows)
     context = {"office": actor.office, "tabs": tabs, "current": current, "today": today, "limit": LIMIT}
     return render(request, "cases/officer/inbox.html", context)

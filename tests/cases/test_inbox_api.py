@@ -1,0 +1,35 @@
+"""The API's inbox: each list's first `limit` rows, and how many each list holds."""
+
+import pytest
+
+from tests.builders import register
+
+from .conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_list_gives_its_first_rows_and_counts_them_all(applicant, handling_officer, offices):
+    filed = [register(applicant, "online", offices) for _ in range(3)]
+    reply = client_for(handling_officer).get("/api/v1/inbox/?limit=2")
+    assert reply.status_code == 200, reply.content
+    box = reply.json()
+    assert [row["number"] for row in box["to_accept"]] == [filed[0].number, filed[1].number]
+    assert box["counts"]["to_accept"] == 3
+    assert box["counts"]["overdue"] == 0 and box["overdue"] == []
+    assert (box["counts"]["arrivals"], len(box["arrivals"])) == (3, 2)
+    assert set(box["counts"]) == {key for key in box if key not in ("office", "counts")}
+
+
+def test_without_a_limit_every_row_of_a_short_list_is_given(applicant, handling_officer, offices):
+    filed = register(applicant, "online", offices)
+    box = client_for(handling_officer).get("/api/v1/inbox/").json()
+    assert [row["number"] for row in box["to_accept"]] == [filed.number]
+    assert box["counts"]["to_accept"] == 1
+
+
+@pytest.mark.parametrize("limit", ["0", "51", "abc", "２", "-1", "1.5"])
+def test_a_limit_out_of_range_is_a_400_naming_it(handling_officer, limit):
+    reply = client_for(handling_officer).get(f"/api/v1/inbox/?limit={limit}")
+    assert reply.status_code == 400
+    assert "limit" in reply.json()
