@@ -23,6 +23,12 @@ def record(case: Case, *offices: Office) -> None:
     scopes = {
         scope for office in offices for scope in (office_scope(office.pk), province_scope(office.region_id))
     }
-    CaseReach.objects.bulk_create(
-        [CaseReach(case=case, scope=scope, mode=case.mode) for scope in sorted(scopes)], ignore_conflicts=True
-    )
+    # Scopes this case object recorded already (an online case reaches its office twice: registered
+    # there, then its submission sent there) are not written again.
+    known = case.__dict__.setdefault("_reach_recorded", set())
+    new = sorted(scopes - known)
+    if new:
+        CaseReach.objects.bulk_create(
+            [CaseReach(case=case, scope=scope, mode=case.mode) for scope in new], ignore_conflicts=True
+        )
+        known.update(new)

@@ -199,7 +199,8 @@ def applicant_for(actor: Actor, data: dict, errors: dict) -> dict | None:
             errors["applicant"] = _("Enter the applicant as checked at the window.")
             return None
         return {**given, "user": None}
-    profile = ApplicantProfile.objects.filter(user_id=actor.user.pk).first()
+    # Through the user, so the event's actor name (services._display_name) reads it without a query.
+    profile = getattr(actor.user, "applicant_profile", None)
     if profile is None:
         errors["applicant"] = _("Complete your account's identity (real name and ID number) before applying.")
         return None
