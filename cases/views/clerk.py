@@ -1,7 +1,7 @@
 """Pages of window clerks: the start page of their hall, 收件 (receiving paper for another region),
 the 受理回执 (receipt) and the 移交单 (transfer sheet) to print.
 
-The lists come from `selectors.case_list` for the clerk's own hall; filing goes through
+The lists come from `selectors.received_here`, the clerk's own hall's cases; filing goes through
 `forms.apply.file_application` (registration and the scans, one transaction) after the API's
 `CaseCreateSerializer` (forms/clerk.py). Every step after receipt (formal review, identity check,
 transfer, shipment of the originals, result, pickup) is done on the one case page, `cases:detail`.
@@ -82,11 +82,7 @@ def home(request):
     today = local_date(timezone.now())
     start = timezone.make_aware(datetime.combine(today, time.min))  # Beijing midnight
     parcel = Shipment.objects.filter(case=OuterRef("pk"), kind=Shipment.Kind.MATERIALS)
-    hall = (
-        selectors.case_list(request.user, actor)
-        .filter(receiving_office_id=actor.office_id)
-        .annotate(materials_shipped=Exists(parcel))
-    )
+    hall = selectors.received_here(actor).annotate(materials_shipped=Exists(parcel))
     last_return = (
         CaseEvent.objects.filter(case=OuterRef("pk"), action="return").order_by("-id").values("note")[:1]
     )
