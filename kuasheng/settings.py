@@ -130,7 +130,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT: at a million cases the planner's cost estimates for a scoped list cross PostgreSQL 15's
     # jit_above_cost, and compiling then took 300–450 ms of a query that runs in a few (docs/benchmarks.md).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Joins planned in the order the ORM writes them (the listed table first, then what it refers to):
+    # searching every order of a list's six tables took 3.7 ms to plan a query that runs in 5; in the
+    # written order, 1.4 ms. Subqueries are still flattened and each join still picks its side and
+    # method. Measured on every staff page at 1 M cases: none slower, lists 30–40 % faster.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", "-c jit=off -c join_collapse_limit=1"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction begins and wait for another writer (up to 20 s),
     # instead of failing at once with "database is locked" when a reader tries to write.
