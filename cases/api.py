@@ -380,7 +380,7 @@ class InboxView(APIView):
         if actor.office is None:
             raise exceptions.PermissionDenied(_("The inbox is for staff of an office."))
         raw = request.query_params.get("limit", "").strip()
-        if raw and not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= INBOX_MAX):
+        if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 2 and 1 <= int(raw) <= INBOX_MAX):
             raise exceptions.ValidationError({"limit": [_("A whole number from 1 to 50.")]})
         limit = int(raw) if raw else INBOX_LIMIT
         queries = selectors.inbox_queries(actor)

@@ -444,6 +444,8 @@ def file_application(*, actor: Actor, form: FilingForm) -> services.Outcome:
                 except ValidationError as error:
                     raise UploadRefused(name, error) from None
                 stored += [m.file.name for m in Material.objects.filter(case=case) if m.file]
+            if stored:
+                case.refresh_from_db()  # the registration's rows as written are not the case's now
     except BaseException:
         # Rolled back, whatever failed (a refused file, a conflict, the database): no file stays behind.
         storage = Material._meta.get_field("file").storage

@@ -3,22 +3,11 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from cases import reach
+
 # Every case has reached its receiving office and each office a message about it was sent to, and
-# their provinces (cases/reach.py). The same SQL on PostgreSQL and SQLite; at a million cases with
-# 2.3 M messages it writes ~6 M rows (docs/benchmarks.md).
-BACKFILL = """
-INSERT INTO cases_casereach (case_id, scope, mode)
-SELECT c.id, 'office:' || c.receiving_office_id, c.mode FROM cases_case c
-UNION
-SELECT c.id, 'province:' || substr(o.region_id, 1, 2), c.mode
-  FROM cases_case c JOIN cases_office o ON o.id = c.receiving_office_id
-UNION
-SELECT m.case_id, 'office:' || m.to_office_id, c.mode
-  FROM cases_handoffmessage m JOIN cases_case c ON c.id = m.case_id
-UNION
-SELECT m.case_id, 'province:' || substr(o.region_id, 1, 2), c.mode
-  FROM cases_handoffmessage m JOIN cases_case c ON c.id = m.case_id JOIN cases_office o ON o.id = m.to_office_id
-"""
+# their provinces: the rows the portal writes from now on (cases/reach.py, which holds the SQL so
+# that `manage.py backfill_reach` can run it again after a deploy). PostgreSQL and SQLite alike.
 
 
 class Migration(migrations.Migration):
@@ -52,5 +41,5 @@ class Migration(migrations.Migration):
                 "constraints": [models.UniqueConstraint(fields=("scope", "case"), name="reach_once")],
             },
         ),
-        migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
+        migrations.RunSQL(reach.BACKFILL_SQL, migrations.RunSQL.noop),
     ]

@@ -28,7 +28,7 @@ def test_without_a_limit_every_row_of_a_short_list_is_given(applicant, handling_
     assert box["counts"]["to_accept"] == 1
 
 
-@pytest.mark.parametrize("limit", ["0", "51", "abc", "２", "-1", "1.5"])
+@pytest.mark.parametrize("limit", ["0", "51", "abc", "２", "-1", "1.5", "0" * 4300 + "5"])
 def test_a_limit_out_of_range_is_a_400_naming_it(handling_officer, limit):
     reply = client_for(handling_officer).get(f"/api/v1/inbox/?limit={limit}")
     assert reply.status_code == 400
