@@ -27,15 +27,9 @@ sys.path.insert(0, str(ROOT))
 def prepare_database() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
-        import psycopg2
+        from benchmarks.registrations import recreate_database
 
-        base, name = url.rsplit("/", 1)
-        connection = psycopg2.connect(f"{base}/postgres")
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        connection.close()
+        recreate_database(url)
     else:
         path = ROOT / "var" / "bench.sqlite3"
         path.unlink(missing_ok=True)

@@ -47,15 +47,13 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/kuasheng_throughput"
 BENCH_SECRET = "benchmark-only-secret-key-not-for-production"  # noqa: S105
 
 
-# --- Shared by benchmarks/actions.py ----------------------------------------------------------
+# --- Shared by the other benchmarks ----------------------------------------------------------
 
 
-def prepare_database(url: str) -> None:
-    """A fresh, migrated PostgreSQL database with the reference data and the demo offices and staff."""
+def recreate_database(url: str) -> None:
+    """Drop (closing what is still connected to it) and create the PostgreSQL database of `url`."""
     import psycopg2
 
-    if not url.startswith("postgres"):
-        raise SystemExit("This benchmark measures PostgreSQL: give a postgres:// URL.")
     base, name = url.rsplit("/", 1)
     connection = psycopg2.connect(f"{base}/postgres")
     connection.autocommit = True
@@ -63,6 +61,13 @@ def prepare_database(url: str) -> None:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}"')
     connection.close()
+
+
+def prepare_database(url: str) -> None:
+    """A fresh, migrated PostgreSQL database with the reference data and the demo offices and staff."""
+    if not url.startswith("postgres"):
+        raise SystemExit("This benchmark measures PostgreSQL: give a postgres:// URL.")
+    recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuasheng.settings")
     import django

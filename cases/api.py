@@ -384,7 +384,7 @@ class InboxView(APIView):
             raise exceptions.ValidationError({"limit": [_("A whole number from 1 to 50.")]})
         limit = int(raw) if raw else INBOX_LIMIT
         queries = selectors.inbox_queries(actor)
-        box = {name: list(query[:limit]) for name, query in queries.items()}
+        box = selectors.inbox_for(actor, limit, queries)
         counts = selectors.bounded_counts(queries, INBOX_COUNTED)
         context = {"today": local_date(timezone.now())}
 

@@ -114,20 +114,20 @@ def sees_personal_data_unmasked(actor: Actor, case: Case) -> bool:
     return is_owner(actor.user, case)
 
 
+# What the pages' case lists show with each case.
+CASE_LIST_RELATED = ("item", "applicant", "receiving_office__region", "handling_office__region")
+
+
 def received_here(actor: Actor) -> QuerySet[Case]:
     """The cases received at the actor's own office (its window's lists): all of them visible to its
     staff by the rule above, so they are read off the case's own indexes, not through the reach."""
     if actor.role not in (roles.WINDOW_CLERK, roles.HANDLING_OFFICER) or actor.office_id is None:
         return Case.objects.none()
-    return Case.objects.filter(receiving_office_id=actor.office_id).select_related(
-        "item", "applicant", "receiving_office__region", "handling_office__region"
-    )
+    return Case.objects.filter(receiving_office_id=actor.office_id).select_related(*CASE_LIST_RELATED)
 
 
 def case_list(user, actor: Actor | None = None) -> QuerySet[Case]:
-    return cases_visible_to(user, actor).select_related(
-        "item", "applicant", "receiving_office__region", "handling_office__region"
-    )
+    return cases_visible_to(user, actor).select_related(*CASE_LIST_RELATED)
 
 
 # What a case summary shows (serializers.CaseSummarySerializer): an office by its code, name and
@@ -333,9 +333,11 @@ def bounded_counts(queries: dict[str, QuerySet], limit: int) -> dict[str, int]:
         return dict(zip(queries, cursor.fetchone(), strict=True))
 
 
-def inbox_for(actor: Actor, limit: int = 50) -> dict[str, list]:
-    """What waits for the caller's office: arrivals, to sign, to accept, to decide, due soon, overdue."""
-    return {name: list(query[:limit]) for name, query in inbox_queries(actor).items()}
+def inbox_for(actor: Actor, limit: int = 50, queries: dict[str, QuerySet] | None = None) -> dict[str, list]:
+    """What waits for the caller's office: arrivals, to sign, to accept, to decide, due soon, overdue
+    (the first `limit` of each; `queries`: inbox_queries(actor) when the caller counts them too)."""
+    queries = queries or inbox_queries(actor)
+    return {name: list(query[:limit]) for name, query in queries.items()}
 
 
 def handoffs_visible_to(actor: Actor) -> QuerySet[HandoffMessage]:
