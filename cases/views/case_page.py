@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import re_path
+from django.urls import re_path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +28,17 @@ from ..models import Case, Material
 from ..serializers import is_overdue
 
 NUMBER = r"(?P<number>\d{6}-\d{8}-[OPJ]-\d+)"
+
+
+def case_hrefs(name: str):
+    """`reverse(name, args=[number])` for the many rows of a list at the cost of one reverse (15 µs
+    each, 200 rows on the window's start page): the case number is the URL's only argument, and its
+    characters (digits, letters, dashes; NUMBER) need no quoting."""
+    sample = "000000-00000000-P-0"
+    head, tail = reverse(name, args=[sample]).split(sample)
+    return lambda number: f"{head}{number}{tail}"
+
+
 INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 # Shown as secondary buttons: they end or send back the work.
 SECONDARY = frozenset({"refuse", "deny", "return", "return_leg", "disagree_leg", "withdraw", "suspend"})

@@ -27,7 +27,7 @@ from ..deadlines import local_date
 from ..forms.apply import UploadRefused, file_application, max_upload_mb
 from ..forms.clerk import ItemChoiceForm, ReceiveForm, proxy_items
 from ..models import Case, CaseEvent, Material, Mode, Office, Shipment
-from .case_page import NUMBER
+from .case_page import NUMBER, case_hrefs
 
 LIMIT = 50
 WAITING = ("received", "reviewed", "identity_checked", "correction_requested", "returned")
@@ -61,15 +61,27 @@ def _hall_case(request, number: str) -> Case:
     return case
 
 
-def _rows(cases) -> list[dict]:
+# The columns a row of the start page shows (read as values: no model is built for a row).
+ROW_VALUES = ("number", "status", "item__name", "applicant__name", "applicant__kind", "handling_office__name")
+
+
+def _rows(cases, detail, sheet) -> list[dict]:
     return [
         {
-            "case": case,
-            "status_label": workflows.status_label(case.status),
-            "name": identity.present_name(case.applicant.name, reveal=False, kind=case.applicant.kind),
+            "number": case["number"],
+            "href": detail(case["number"]),
+            "sheet": sheet(case["number"]),
+            "item": case["item__name"],
+            "office": case["handling_office__name"] or "",
+            "status": case["status"],
+            "status_label": workflows.status_label(case["status"]),
+            "name": identity.present_name(
+                case["applicant__name"], reveal=False, kind=case["applicant__kind"]
+            ),
             # The parcel of originals: mailed (its 移交单 to print again), or still to be mailed.
-            "shipped": case.materials_shipped,
-            "to_ship": case.status in SHIP_FROM and not case.materials_shipped,
+            "shipped": case["materials_shipped"],
+            "to_ship": case["status"] in SHIP_FROM and not case["materials_shipped"],
+            "return_reason": case.get("return_reason"),
         }
         for case in cases
     ]
@@ -88,19 +100,23 @@ def home(request):
     )
     lists = {
         # A range, not created_at__date: the index on (receiving office, filed at) finds today's cases.
-        "received_today": hall.filter(
-            created_at__gte=start, created_at__lt=start + timedelta(days=1)
-        ).order_by("-id")[:LIMIT],
+        "received_today": hall.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+        .order_by("-id")
+        .values(*ROW_VALUES, "materials_shipped")[:LIMIT],
         # The window's next step: review, identity, transfer, correction, or mailing the originals.
-        "waiting": hall.filter(
-            Q(status__in=WAITING) | Q(status__in=SHIP_FROM, materials_shipped=False)
-        ).order_by("created_at")[:LIMIT],
-        "pickup": hall.filter(status="ready_for_pickup").order_by("updated_at")[:LIMIT],
+        "waiting": hall.filter(Q(status__in=WAITING) | Q(status__in=SHIP_FROM, materials_shipped=False))
+        .order_by("created_at")
+        .values(*ROW_VALUES, "materials_shipped")[:LIMIT],
+        "pickup": hall.filter(status="ready_for_pickup")
+        .order_by("updated_at")
+        .values(*ROW_VALUES, "materials_shipped")[:LIMIT],
         "returned": hall.filter(status="returned")
         .annotate(return_reason=Subquery(last_return))
-        .order_by("updated_at")[:LIMIT],
+        .order_by("updated_at")
+        .values(*ROW_VALUES, "materials_shipped", "return_reason")[:LIMIT],
     }
-    context = {name: _rows(cases) for name, cases in lists.items()}
+    detail, sheet = case_hrefs("cases:detail"), case_hrefs("cases:clerk_transfer_sheet")
+    context = {name: _rows(cases, detail, sheet) for name, cases in lists.items()}
     context.update(actor=actor, today=today)
     return render(request, "cases/clerk/home.html", context)
 

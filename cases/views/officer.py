@@ -10,14 +10,14 @@ from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from .. import roles, selectors, workflows
 from ..deadlines import local_date
-from .case_page import MESSAGE_LABELS
+from .case_page import MESSAGE_LABELS, case_hrefs
 
 LIMIT = 50  # rows per list, as the API's inbox
 # slug, label, the lists of selectors.inbox_queries shown in the tab
@@ -32,12 +32,13 @@ TABS = (
 )
 
 
-def _case_row(case, today, soon: set, late: set) -> dict:
+def _case_row(case, today) -> dict:
+    # Overdue or due soon by the rules of the inbox's own lists (selectors.inbox_queries).
     signing = case.status == "transferred"
     due = case.sign_due if signing else case.promised_due
-    if case.pk in late or (signing and due and due < today):
+    if case.is_overdue or (signing and due and due < today):
         state = "overdue"
-    elif case.pk in soon or (signing and due == today):
+    elif case.is_due_soon or (signing and due == today):
         state = "due_soon"
     else:
         state = ""
@@ -107,20 +108,17 @@ def inbox(request):
     current = next((tab for tab in tabs if tab["slug"] == chosen), None)
     current = current or next((tab for tab in tabs if tab["count"] != "0"), tabs[0])
     today = local_date(timezone.now())
-    # Due soon or overdue by the inbox's own lists, not by rules of our own.
-    soon = set(queries["due_soon"].values_list("pk", flat=True)[:LIMIT])
-    late = set(queries["overdue"].values_list("pk", flat=True)[:LIMIT])
     rows = []
     for name in current["lists"]:
-        found = list(queries[name][:LIMIT])
         if name == "arrivals":
-            rows += [_arrival_row(entry) for entry in found]
+            rows += [_arrival_row(entry) for entry in queries[name][:LIMIT]]
         elif name.startswith("legs_"):
-            rows += [_leg_row(leg, today) for leg in found]
+            rows += [_leg_row(leg, today) for leg in queries[name][:LIMIT]]
         else:
-            rows += [_case_row(case, today, soon, late) for case in found]
+            rows += [_case_row(case, today) for case in queries[name][:LIMIT]]
+    href = case_hrefs("cases:detail")
     for row in rows:
-        row["href"] = reverse("cases:detail", args=[row["number"]])
+        row["href"] = href(row["number"])
     current["rows"] = rows if current["slug"] == "arrivals" else _by_due_date(rows)
     context = {"office": actor.office, "tabs": tabs, "current": current, "today": today, "limit": LIMIT}
     return render(request, "cases/officer/inbox.html", context)
