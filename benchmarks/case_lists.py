@@ -48,6 +48,9 @@ def endpoints(role: str, number: str, track: tuple[str, str]) -> list[tuple[str,
     if role != "supervisor":
         found += [("api inbox", "/api/v1/inbox/"), ("page inbox", "/officer/")]
         found += [
+            (f"api inbox ?lists={name}", f"/api/v1/inbox/?lists={name}") for name in ("to_accept", "overdue")
+        ]
+        found += [
             (f"page inbox ?tab={tab}", f"/officer/?tab={tab}") for tab in ("overdue", "due_soon", "arrivals")
         ]
     if role == "clerk":
