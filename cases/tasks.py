@@ -37,3 +37,11 @@ def relay_handoffs() -> int:
 def flag_deadlines() -> int:
     """Notify offices of cases, transfers and legs that are near due or overdue (once a day each)."""
     return deadlines.flag_due()
+
+
+@shared_task(name="cases.clear_expired_tokens", ignore_result=True)
+def clear_expired_tokens() -> int:
+    """Delete expired API tokens (a request with one is refused whether or not it is still stored)."""
+    from .tokens import clear_expired
+
+    return clear_expired()

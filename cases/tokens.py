@@ -18,6 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .api import ERROR, R400, R401
+from .authentication import TokenAuthentication
+
+
+def clear_expired(now=None) -> int:
+    """Delete every expired token (none of them authenticates any more); how many were deleted."""
+    deleted, _by_model = AuthToken.objects.filter(expiry__lt=now or timezone.now()).delete()
+    return deleted
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -82,6 +89,8 @@ REVOKED = OpenApiResponse(description=_("Revoked; the token no longer works."))
 class RevokeTokenView(knox_views.LogoutView):
     """The owner signs a client out: the token sent with this request stops working at once."""
 
+    authentication_classes = (TokenAuthentication,)
+
 
 @extend_schema(
     summary=_("Revoke all my tokens"),
@@ -91,6 +100,8 @@ class RevokeTokenView(knox_views.LogoutView):
 )
 class RevokeAllTokensView(knox_views.LogoutAllView):
     """The owner signs every client out: all of the account's tokens stop working at once."""
+
+    authentication_classes = (TokenAuthentication,)
 
 
 class TokenAdmin(admin.ModelAdmin):

@@ -270,7 +270,7 @@ REST_FRAMEWORK = {
     # Token first: an anonymous request to a protected endpoint gets 401 with
     # `WWW-Authenticate: Token` (session authentication has no such header, so DRF would say 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "cases.authentication.TokenAuthentication",  # knox's, without its per-request sweep
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "cases.api.exception_handler",
@@ -365,6 +365,7 @@ CELERY_TASK_ROUTES = {
     "cases.deliver_handoff": {"queue": HANDOFF_QUEUE},
     "cases.relay_handoffs": {"queue": HANDOFF_QUEUE},
     "cases.flag_deadlines": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    "cases.clear_expired_tokens": {"queue": CELERY_TASK_DEFAULT_QUEUE},
 }
 CELERY_BEAT_SCHEDULE = {
     # Publish outbox messages that are still pending (broker refused or troubled at commit), are
@@ -373,6 +374,8 @@ CELERY_BEAT_SCHEDULE = {
     "relay-handoffs": {"task": "cases.relay_handoffs", "schedule": 5.0},
     # Near-due and overdue cases, transfers and legs: notify the responsible office.
     "flag-deadlines": {"task": "cases.flag_deadlines", "schedule": 15 * 60.0},
+    # Expired API tokens (refused already): deleted here, not on each request (cases.tokens).
+    "clear-expired-tokens": {"task": "cases.clear_expired_tokens", "schedule": 3600.0},
 }
 
 # --- Cases ---------------------------------------------------------------------------------

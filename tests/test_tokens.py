@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from cases import tasks
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,27 @@ def test_a_token_works_until_it_expires_and_then_gets_401(db):
         response = client_with(token).get("/api/v1/notifications/")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_request_reads_no_other_token_and_the_hourly_task_deletes_the_expired_ones(
+    db, django_assert_num_queries
+):
+    make_user("clerk")
+    old = obtain_token("clerk")["token"]
+    with time_machine.travel(timezone.now() + timedelta(hours=5)):
+        token = obtain_token("clerk")["token"]
+        client = client_with(token)
+        client.get("/api/v1/notifications/")  # warm: the first request of a process reads more
+    with time_machine.travel(timezone.now() + timedelta(hours=9)):
+        # The old token expired: it stays until the task runs, and refuses to authenticate meanwhile.
+        with django_assert_num_queries(2):  # the token with its user, and the notifications (knox: 3)
+            assert client.get("/api/v1/notifications/").status_code == 200
+        assert AuthToken.objects.count() == 2
+        assert client_with(old).get("/api/v1/notifications/").status_code == 401  # and deleted
+        assert AuthToken.objects.count() == 1
+    with time_machine.travel(timezone.now() + timedelta(hours=14)):
+        assert tasks.clear_expired_tokens.delay().get() == 1
+    assert not AuthToken.objects.exists()
 
 
 def test_using_a_token_does_not_extend_its_life(db):
