@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from cases.models import Case, RevealRecord
 from tests.builders import act, register
@@ -74,6 +75,13 @@ def test_a_supervisor_sees_the_cases_touching_their_province(proxy_case, window_
 def test_an_admin_sees_every_case(proxy_case, db):
     admin = get_user_model().objects.create_superuser("root", password="pw-for-tests-1")
     assert client_for(admin).get(f"/api/v1/cases/{proxy_case.number}/").status_code == 200
+
+
+@pytest.mark.parametrize(("is_staff", "status"), [(True, 200), (False, 404)])
+def test_the_view_case_permission_makes_a_staff_account_an_admin_and_no_other(proxy_case, is_staff, status):
+    user = get_user_model().objects.create_user("auditor", password="pw-for-tests-1", is_staff=is_staff)
+    user.user_permissions.add(Permission.objects.get(codename="view_case", content_type__app_label="cases"))
+    assert client_for(user).get(f"/api/v1/cases/{proxy_case.number}/").status_code == status
 
 
 def test_personal_data_is_masked_in_lists_and_for_staff_until_they_reveal_it(proxy_case, window_clerk):
