@@ -84,11 +84,11 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
             CaseEvent.objects.filter(
                 actor=user, idempotency_key=idempotency_key, action__in=workflows.INITIAL_ACTIONS
             )
-            .select_related("case")
+            .values_list("case_id", flat=True)
             .first()
         )
-        if earlier:
-            return Outcome(earlier.case, replayed=True)
+        if earlier:  # a retry: rare, so the case is read only then
+            return Outcome(Case.objects.get(pk=earlier), replayed=True)
 
     item: ServiceItem = data["item"]
     mode = data["mode"]
@@ -112,7 +112,12 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
 
     now = timezone.now()
     applicant = Applicant.objects.create(**who)
-    version = item.history.order_by("-history_date", "-history_id").first()
+    # The item as filed: the answer and the clock read these of it, not its guide's long texts.
+    version = (
+        item.history.order_by("-history_date", "-history_id")
+        .only("history_id", "history_date", "statutory_days", "promised_days")
+        .first()
+    )
     case = Case.objects.create(
         number=_unnumbered(),  # numbered last, see allocate_number
         item=item,
