@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,16 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from . import schema  # noqa: F401  (registers the OpenAPI extensions)
+        from .models import Holiday, HolidayYear
+
+        # The working-day calendar is reference data read under the catalogue version (calendar.py):
+        # an admin's change of a holiday or of a year's completeness is read again by every process.
+        for model in (Holiday, HolidayYear):
+            post_save.connect(_bump, sender=model, dispatch_uid=f"calendar-{model.__name__}-save")
+            post_delete.connect(_bump, sender=model, dispatch_uid=f"calendar-{model.__name__}-delete")
+
+
+def _bump(sender, using="default", **kwargs) -> None:
+    from catalogue import cache
+
+    cache.bump(using)

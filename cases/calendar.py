@@ -9,12 +9,15 @@ to the caller, who says so on the case.
 """
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 
 import chinese_calendar
 import holidays
+from django.db import connection
 
 logger = logging.getLogger(__name__)
 
@@ -29,27 +32,56 @@ def _estimated_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.China(years=year))
 
 
+def _read(first_year: int, last_year: int) -> tuple[MappingProxyType, frozenset[int]]:
+    from .models import Holiday, HolidayYear
+
+    first, last = date(first_year, 1, 1), date(last_year, 12, 31)
+    rows = Holiday.objects.filter(date__range=(first, last)).values_list("date", "is_workday")
+    complete = HolidayYear.objects.filter(complete=True, year__range=(first_year, last_year))
+    # Read-only: the rows are shared by every calendar loaded under this version.
+    return MappingProxyType(dict(rows)), frozenset(complete.values_list("year", flat=True))
+
+
+# (reference-data version, first year, last year) → the rows `_read` gave: per process.
+_LOADED: dict[tuple, tuple[MappingProxyType, frozenset[int]]] = {}
+
+
 @dataclass
 class Calendar:
     """Working-day arithmetic over the days admins entered, loaded once per calculation."""
 
-    overrides: dict[date, bool] = field(default_factory=dict)
+    overrides: Mapping[date, bool] = field(default_factory=dict)
     complete_years: frozenset[int] = frozenset()
     estimated_years: set[int] = field(default_factory=set)
 
     @classmethod
     def load(cls, start: date, end: date) -> "Calendar":
-        """The entered days and the complete years, for the whole years `start` to `end` (two queries).
+        """The entered days and the complete years, for the whole years `start` to `end`.
 
         Whole years: a complete year is answered from its rows alone, so all of them must be here.
         A year after `end` counts as not complete (chinese-calendar, else the estimate with a note).
-        """
-        from .models import Holiday, HolidayYear
 
-        first, last = date(start.year, 1, 1), date(end.year, 12, 31)
-        rows = Holiday.objects.filter(date__range=(first, last)).values_list("date", "is_workday")
-        complete = HolidayYear.objects.filter(complete=True, year__range=(start.year, end.year))
-        return cls(overrides=dict(rows), complete_years=frozenset(complete.values_list("year", flat=True)))
+        Outside a transaction it is read with two queries once per process and reference-data
+        version: the calendar is reference data like the catalogue, and every write of a `Holiday`
+        or `HolidayYear` bumps the catalogue version (cases/apps.py), so the next load in any
+        process reads the rows again. Every list that knows "due soon" loads it; an action (in its
+        transaction) reads it afresh.
+        """
+        from catalogue.cache import local_version
+
+        if connection.in_atomic_block:
+            # In a transaction the rows may include its own writes, not yet committed and perhaps
+            # rolled back (an admin's change that failed): read them, keep nothing.
+            return cls(*_read(start.year, end.year))
+        key = (local_version(), start.year, end.year)
+        found = _LOADED.get(key)
+        if found is None:
+            found = _read(start.year, end.year)
+            if len(_LOADED) >= 32:  # versions and year ranges in use: a few; never grows unbounded
+                _LOADED.clear()
+            _LOADED[key] = found
+        overrides, complete_years = found
+        return cls(overrides=overrides, complete_years=complete_years)
 
     def is_workday(self, day: date) -> bool:
         if day in self.overrides:

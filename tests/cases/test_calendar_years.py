@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 
 from cases.calendar import Calendar
@@ -214,3 +215,42 @@ def test_a_year_with_no_rows_cannot_be_ticked_complete(site_admin):
     reply = site_admin.post("/admin/cases/holidayyear/add/", {"year": 2028, "complete": "on", "source": ""})
     assert reply.status_code == 200  # the form again, with the error
     assert not HolidayYear.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_calendar_is_read_once_until_a_holiday_or_a_year_changes(django_assert_num_queries):
+    span = (date(2027, 1, 1), date(2027, 12, 31))
+    Holiday.objects.create(date=date(2027, 2, 8), is_workday=False, name="春节")
+    assert not Calendar.load(*span).is_workday(date(2027, 2, 8))  # read with two queries
+    with django_assert_num_queries(0):
+        assert not Calendar.load(*span).is_workday(date(2027, 2, 8))
+        assert Calendar.load(*span).is_workday(date(2027, 3, 3))
+    Holiday.objects.create(date=date(2027, 3, 3), is_workday=False, name="（示例）")
+    with django_assert_num_queries(2):
+        assert not Calendar.load(*span).is_workday(date(2027, 3, 3))
+    assert Calendar.load(*span).complete_years == frozenset()
+    year = HolidayYear.objects.create(year=2027, complete=True, source="通知")
+    assert Calendar.load(*span).complete_years == {2027}
+    year.delete()
+    assert Calendar.load(*span).complete_years == frozenset()
+    Holiday.objects.get(date=date(2027, 3, 3)).delete()
+    assert Calendar.load(*span).is_workday(date(2027, 3, 3))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_holiday_rolled_back_is_never_kept(django_assert_num_queries):
+    span = (date(2027, 1, 1), date(2027, 12, 31))
+    assert Calendar.load(*span).is_workday(date(2027, 3, 3))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Holiday.objects.create(date=date(2027, 3, 3), is_workday=False, name="（示例）")
+        assert not Calendar.load(*span).is_workday(date(2027, 3, 3))  # its own write, read afresh
+        raise RuntimeError("the admin's change failed")
+    assert Calendar.load(*span).is_workday(date(2027, 3, 3))
+
+
+def test_a_calendar_loaded_elsewhere_cannot_change_the_rows_it_shares(rows_2027):
+    calendar = Calendar.load(date(2027, 1, 1), date(2027, 12, 31))
+    with pytest.raises(TypeError):
+        calendar.overrides[date(2027, 3, 3)] = False
+    calendar.is_workday(date(2031, 5, 5))  # an estimated year, noted on this calendar only
+    assert Calendar.load(date(2027, 1, 1), date(2027, 12, 31)).note() == ""
