@@ -335,7 +335,7 @@ def inbox_queries(actor: Actor) -> dict[str, QuerySet]:
         "arrivals": InboxEntry.objects.filter(office_id=office_id, done_at__isnull=True)
         .select_related("case__item", "message__from_office")
         .only(*ARRIVAL_ROW_FIELDS)
-        .order_by("-created_at"),
+        .order_by("-created_at", "-id"),
         "to_sign": mine.filter(at_handling, status="transferred").order_by("sign_due", "id"),
         "legs_to_sign": legs.filter(status="to_sign").order_by("sign_due", "id"),
         "legs_open": legs.filter(status__in=("signed", "working")).order_by("sign_due", "id"),

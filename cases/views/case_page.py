@@ -39,6 +39,13 @@ def case_hrefs(name: str):
     return lambda number: f"{head}{number}{tail}"
 
 
+def page_number(raw: str | None) -> int:
+    """A list page's `?page=`: a whole number from 1; anything else is the first page (a link someone
+    shortened or typed over), never an error."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 and int(raw) > 0 else 1
+
+
 INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 # Shown as secondary buttons: they end or send back the work.
 SECONDARY = frozenset({"refuse", "deny", "return", "return_leg", "disagree_leg", "withdraw", "suspend"})

@@ -27,9 +27,9 @@ from ..deadlines import local_date
 from ..forms.apply import UploadRefused, file_application, max_upload_mb
 from ..forms.clerk import ItemChoiceForm, ReceiveForm, proxy_items
 from ..models import Case, CaseEvent, Material, Mode, Office, Shipment
-from .case_page import NUMBER, case_hrefs
+from .case_page import NUMBER, case_hrefs, page_number
 
-LIMIT = 50
+PAGE = 20  # rows a page of each list
 WAITING = ("received", "reviewed", "identity_checked", "correction_requested", "returned")
 # Where the originals can be mailed from (the workflow's `ship_materials` step).
 SHIP_FROM = workflows.steps_for(Mode.PROXY, "ship_materials")[0].sources
@@ -102,21 +102,26 @@ def home(request):
         # A range, not created_at__date: the index on (receiving office, filed at) finds today's cases.
         "received_today": hall.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
         .order_by("-id")
-        .values(*ROW_VALUES, "materials_shipped")[:LIMIT],
+        .values(*ROW_VALUES, "materials_shipped"),
         # The window's next step: review, identity, transfer, correction, or mailing the originals.
         "waiting": hall.filter(Q(status__in=WAITING) | Q(status__in=SHIP_FROM, materials_shipped=False))
-        .order_by("created_at")
-        .values(*ROW_VALUES, "materials_shipped")[:LIMIT],
+        .order_by("created_at", "id")
+        .values(*ROW_VALUES, "materials_shipped"),
         "pickup": hall.filter(status="ready_for_pickup")
-        .order_by("updated_at")
-        .values(*ROW_VALUES, "materials_shipped")[:LIMIT],
+        .order_by("updated_at", "id")
+        .values(*ROW_VALUES, "materials_shipped"),
         "returned": hall.filter(status="returned")
         .annotate(return_reason=Subquery(last_return))
-        .order_by("updated_at")
-        .values(*ROW_VALUES, "materials_shipped", "return_reason")[:LIMIT],
+        .order_by("updated_at", "id")
+        .values(*ROW_VALUES, "materials_shipped", "return_reason"),
     }
     detail, sheet = case_hrefs("cases:detail"), case_hrefs("cases:clerk_transfer_sheet")
-    context = {name: _rows(cases, detail, sheet) for name, cases in lists.items()}
+    context = {}
+    for name, cases in lists.items():
+        # Each list pages on its own (?waiting=2); one row more tells if there is a next page.
+        page = page_number(request.GET.get(name))
+        found = _rows(cases[(page - 1) * PAGE : page * PAGE + 1], detail, sheet)
+        context[name] = {"name": name, "rows": found[:PAGE], "page": page, "has_next": len(found) > PAGE}
     context.update(actor=actor, today=today)
     return render(request, "cases/clerk/home.html", context)
 

@@ -17,9 +17,10 @@ from django.views.decorators.cache import never_cache
 
 from .. import roles, selectors, workflows
 from ..deadlines import local_date
-from .case_page import MESSAGE_LABELS, case_hrefs
+from .case_page import MESSAGE_LABELS, case_hrefs, page_number
 
-LIMIT = 50  # rows per list, as the API's inbox
+PAGE = 20  # rows a page of a tab
+COUNTED = 50  # each tab's count is read up to this many ("50+")
 # slug, label, the lists of selectors.inbox_queries shown in the tab
 TABS = (
     ("to_sign", _("To sign for"), ("to_sign", "legs_to_sign")),
@@ -94,13 +95,13 @@ def inbox(request):
     if actor.role not in (roles.HANDLING_OFFICER, roles.WINDOW_CLERK) or actor.office is None:
         message = _("The inbox is for handling officers and window clerks of an office.")
         return render(request, "cases/case/forbidden.html", {"message": message}, status=403)
-    # Every tab's count (bounded by LIMIT), and the rows of the tab shown only.
+    # Every tab's count (bounded by COUNTED), and one page of the tab shown only.
     queries = selectors.inbox_queries(actor)
-    counts = selectors.bounded_counts(queries, LIMIT)
+    counts = selectors.bounded_counts(queries, COUNTED)
     tabs = []
     for slug, label, lists in TABS:
         found = sum(counts[name] for name in lists)
-        full = any(counts[name] >= LIMIT for name in lists)
+        full = any(counts[name] >= COUNTED for name in lists)
         tabs.append(
             {"slug": slug, "label": label, "lists": lists, "count": f"{found}+" if full else str(found)}
         )
@@ -108,19 +109,30 @@ def inbox(request):
     current = next((tab for tab in tabs if tab["slug"] == chosen), None)
     current = current or next((tab for tab in tabs if tab["count"] != "0"), tabs[0])
     today = local_date(timezone.now())
+    page = page_number(request.GET.get("page"))
+    start = (page - 1) * PAGE
+    # One list: its page, in the list's own order. Two (to sign for: transfers and regions' tasks):
+    # the first pages of each, merged by due date, then the page. One row more tells if there is a
+    # next page. The lists are one office's open work, so the offset stays small.
+    merged = len(current["lists"]) > 1
     rows = []
     for name in current["lists"]:
+        found = queries[name][: start + PAGE + 1] if merged else queries[name][start : start + PAGE + 1]
         if name == "arrivals":
-            rows += [_arrival_row(entry) for entry in queries[name][:LIMIT]]
+            rows += [_arrival_row(entry) for entry in found]
         elif name.startswith("legs_"):
-            rows += [_leg_row(leg, today) for leg in queries[name][:LIMIT]]
+            rows += [_leg_row(leg, today) for leg in found]
         else:
-            rows += [_case_row(case, today) for case in queries[name][:LIMIT]]
+            rows += [_case_row(case, today) for case in found]
+    if current["slug"] != "arrivals":
+        rows = _by_due_date(rows)
+    if merged:
+        rows = rows[start:]
     href = case_hrefs("cases:detail")
-    for row in rows:
+    for row in rows[:PAGE]:
         row["href"] = href(row["number"])
-    current["rows"] = rows if current["slug"] == "arrivals" else _by_due_date(rows)
-    context = {"office": actor.office, "tabs": tabs, "current": current, "today": today, "limit": LIMIT}
+    current.update(rows=rows[:PAGE], page=page, has_next=len(rows) > PAGE)
+    context = {"office": actor.office, "tabs": tabs, "current": current, "today": today}
     return render(request, "cases/officer/inbox.html", context)
 
 

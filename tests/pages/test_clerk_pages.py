@@ -518,6 +518,23 @@ def test_the_start_page_makes_the_same_number_of_queries_for_one_case_or_many(wi
     assert len(four) == len(one) == START_PAGE_QUERIES
 
 
+def test_each_list_of_the_start_page_pages_on_its_own(window_clerk, offices, monkeypatch):
+    monkeypatch.setattr("cases.views.clerk.PAGE", 2)
+    filed = [register(window_clerk, "proxy", offices).number for _ in range(3)]
+    client = client_for(window_clerk)
+    first = client.get("/clerk/").content.decode()
+    # Received today, newest first; waiting for the window, oldest first: two rows each, then more.
+    assert re.findall(r'<td><a href="/cases/([^/]+)/">', first) == [*filed[:0:-1], *filed[:2]]
+    assert 'href="?received_today=2#today-title" rel="next"' in first
+    assert 'href="?waiting=2#waiting-title" rel="next"' in first
+    second = client.get("/clerk/?waiting=2").content.decode()
+    assert re.findall(r'<td><a href="/cases/([^/]+)/">', second) == [filed[2], filed[1], filed[2]]
+    assert 'href="?waiting=1#waiting-title" rel="prev"' in second
+    assert 'href="?waiting=3' not in second
+    beyond = client.get("/clerk/?pickup=4").content.decode()
+    assert "Nothing more on this page." in beyond and 'href="?pickup=3#pickup-title" rel="prev"' in beyond
+
+
 def test_a_returned_case_shows_the_reason(window_clerk, handling_officer, offices):
     case = register(window_clerk, "proxy", offices)
     for action in ("pass_formal_review", "check_identity", "transfer"):

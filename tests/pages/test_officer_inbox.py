@@ -92,3 +92,48 @@ def test_a_new_arrival_says_what_arrived_and_who_sent_it(applicant, handling_off
     assert "Filed online" in filed_row and ">Applicant<" in filed_row
     assert "Transferred to the handling office" in transfer_row and offices["hall_a"].name in transfer_row
     assert ">to_accept<" not in html and ">to_sign<" not in html  # the inbox list's name, not a label
+
+
+def _numbers(html: str) -> list[str]:
+    return re.findall(r'<a class="case-link" href="/cases/([^/]+)/"', html)
+
+
+def test_a_tab_pages_through_its_list_in_order(applicant, handling_officer, offices, monkeypatch):
+    monkeypatch.setattr("cases.views.officer.PAGE", 2)
+    filed = [register(applicant, "online", offices).number for _ in range(5)]
+    officer = client_for(handling_officer)
+    pages = [officer.get(f"/officer/?tab=to_accept&page={n}").content.decode() for n in (1, 2, 3)]
+
+    assert [_numbers(html) for html in pages] == [filed[:2], filed[2:4], filed[4:]]
+    assert 'href="?tab=to_accept&amp;page=2" rel="next">Next page ›' in pages[0]
+    assert 'rel="prev"' not in pages[0]
+    assert 'href="?tab=to_accept&amp;page=2" rel="prev">‹ Previous page' in pages[2]
+    assert 'rel="next"' not in pages[2] and "Page 3" in pages[2]
+    assert '<span class="count">5</span>' in pages[1]  # the count is of the whole list
+
+
+def test_the_to_sign_tab_merges_its_two_lists_before_paging(
+    window_clerk, handling_officer, offices, monkeypatch
+):
+    monkeypatch.setattr("cases.views.officer.PAGE", 2)
+    transferred = []
+    for _ in range(3):
+        case = register(window_clerk, "proxy", offices)
+        for action in ("pass_formal_review", "check_identity", "transfer"):
+            case = act(window_clerk, case, action)
+        transferred.append(case.number)
+    officer = client_for(handling_officer)
+    first, second = (officer.get(f"/officer/?tab=to_sign&page={n}").content.decode() for n in (1, 2))
+
+    assert _numbers(first) + _numbers(second) == transferred
+    assert 'rel="next"' in first and 'rel="next"' not in second
+
+
+def test_a_page_out_of_range_or_not_a_number_is_handled(applicant, handling_officer, offices):
+    filed = register(applicant, "online", offices)
+    officer = client_for(handling_officer)
+    for raw in ("0", "abc", "２", "-1", "1" * 5000, " 1 "):
+        html = officer.get(f"/officer/?tab=to_accept&page={raw}").content.decode()
+        assert _numbers(html) == [filed.number], raw  # the first page
+    beyond = officer.get("/officer/?tab=to_accept&page=7").content.decode()
+    assert "Nothing more on this page." in beyond and 'page=6" rel="prev"' in beyond
