@@ -1,7 +1,8 @@
 """Pages of window clerks: the start page of their hall, 收件 (receiving paper for another region),
 the 受理回执 (receipt) and the 移交单 (transfer sheet) to print.
 
-The lists come from `selectors.received_here`, the clerk's own hall's cases; filing goes through
+The lists come from `selectors.received_here`, the clerk's own hall's cases, each a page of PAGE
+rows at a time (?waiting=2: each list pages on its own); filing goes through
 `forms.apply.file_application` (registration and the scans, one transaction) after the API's
 `CaseCreateSerializer` (forms/clerk.py). Every step after receipt (formal review, identity check,
 transfer, shipment of the originals, result, pickup) is done on the one case page, `cases:detail`.

@@ -1,9 +1,10 @@
 """Pages: the inbox of a handling officer or window clerk — what waits for their office.
 
 Built from `selectors.inbox_queries`, as the API's inbox is; which case is due soon or overdue comes
-from its lists, not from rules of our own. One tab is shown at a time (?tab=…), so it works
-without JavaScript: every tab's count is read (each bounded), the rows of the tab shown only. The
-number of queries does not grow with the number of cases.
+from its lists, not from rules of our own. One tab is shown at a time (?tab=…), a page of PAGE
+rows at a time (&page=N), so it works without JavaScript: every tab's count is read (each
+bounded), the rows of the page shown only. The number of queries does not grow with the number
+of cases.
 """
 
 from datetime import date
