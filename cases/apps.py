@@ -11,14 +11,14 @@ class CasesConfig(AppConfig):
         from . import schema  # noqa: F401  (registers the OpenAPI extensions)
         from .models import Holiday, HolidayYear
 
-        # The working-day calendar is reference data read under the catalogue version (calendar.py):
-        # an admin's change of a holiday or of a year's completeness is read again by every process.
+        # The working-day calendar is kept by each process for a minute (calendar.py): a change of a
+        # holiday or of a year's completeness is read again here at once.
         for model in (Holiday, HolidayYear):
-            post_save.connect(_bump, sender=model, dispatch_uid=f"calendar-{model.__name__}-save")
-            post_delete.connect(_bump, sender=model, dispatch_uid=f"calendar-{model.__name__}-delete")
+            post_save.connect(_forget, sender=model, dispatch_uid=f"calendar-{model.__name__}-save")
+            post_delete.connect(_forget, sender=model, dispatch_uid=f"calendar-{model.__name__}-delete")
 
 
-def _bump(sender, using="default", **kwargs) -> None:
-    from catalogue import cache
+def _forget(sender, **kwargs) -> None:
+    from .calendar import forget
 
-    cache.bump(using)
+    forget()

@@ -9,6 +9,7 @@ to the caller, who says so on the case.
 """
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -38,12 +39,19 @@ def _read(first_year: int, last_year: int) -> tuple[MappingProxyType, frozenset[
     first, last = date(first_year, 1, 1), date(last_year, 12, 31)
     rows = Holiday.objects.filter(date__range=(first, last)).values_list("date", "is_workday")
     complete = HolidayYear.objects.filter(complete=True, year__range=(first_year, last_year))
-    # Read-only: the rows are shared by every calendar loaded under this version.
+    # Read-only: the rows are shared by every calendar loaded while they are kept.
     return MappingProxyType(dict(rows)), frozenset(complete.values_list("year", flat=True))
 
 
-# (reference-data version, first year, last year) → the rows `_read` gave: per process.
-_LOADED: dict[tuple, tuple[MappingProxyType, frozenset[int]]] = {}
+# (first year, last year) → (when read, the rows `_read` gave): per process, for KEEP_SECONDS.
+_LOADED: dict[tuple[int, int], tuple[float, MappingProxyType, frozenset[int]]] = {}
+KEEP_SECONDS = 60.0
+
+
+def forget() -> None:
+    """This process reads the calendar again on its next load (a Holiday or HolidayYear written
+    here: cases/apps.py; other processes read it again within KEEP_SECONDS)."""
+    _LOADED.clear()
 
 
 @dataclass
@@ -61,26 +69,23 @@ class Calendar:
         Whole years: a complete year is answered from its rows alone, so all of them must be here.
         A year after `end` counts as not complete (chinese-calendar, else the estimate with a note).
 
-        Outside a transaction it is read with two queries once per process and reference-data
-        version: the calendar is reference data like the catalogue, and every write of a `Holiday`
-        or `HolidayYear` bumps the catalogue version (cases/apps.py), so the next load in any
-        process reads the rows again. Every list that knows "due soon" loads it; an action (in its
-        transaction) reads it afresh.
+        Outside a transaction the rows are read with two queries and kept by the process for
+        KEEP_SECONDS (a minute): every list that knows "due soon" loads the calendar, and admins
+        change it a few times a year. A write in this process is read on its next load (signals,
+        cases/apps.py), one in another process within the minute; nothing but the database is
+        asked (no cache server). In a transaction (every action that sets a due date) the rows are
+        read afresh and not kept: they may include the transaction's own writes, perhaps rolled back.
         """
-        from catalogue.cache import local_version
-
         if connection.in_atomic_block:
-            # In a transaction the rows may include its own writes, not yet committed and perhaps
-            # rolled back (an admin's change that failed): read them, keep nothing.
             return cls(*_read(start.year, end.year))
-        key = (local_version(), start.year, end.year)
+        key = (start.year, end.year)
+        now = time.monotonic()
         found = _LOADED.get(key)
-        if found is None:
-            found = _read(start.year, end.year)
-            if len(_LOADED) >= 32:  # versions and year ranges in use: a few; never grows unbounded
+        if found is None or now - found[0] > KEEP_SECONDS:
+            if len(_LOADED) >= 32:  # year ranges in use: a few; never grows unbounded
                 _LOADED.clear()
-            _LOADED[key] = found
-        overrides, complete_years = found
+            found = _LOADED[key] = (now, *_read(start.year, end.year))
+        _read_at, overrides, complete_years = found
         return cls(overrides=overrides, complete_years=complete_years)
 
     def is_workday(self, day: date) -> bool:

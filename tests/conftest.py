@@ -48,10 +48,15 @@ def site_language():
 
 @pytest.fixture(autouse=True)
 def fresh_throttles():
-    """Throttle counts (tracking, tokens) live in the cache: each test starts with none used."""
+    """Throttle counts (tracking, tokens) live in the cache: each test starts with none used. The
+    working-day calendar a process keeps goes too: a transactional test's rows are flushed at its
+    end without the signals that would tell the process."""
     from django.core.cache import cache
 
+    from cases import calendar
+
     cache.clear()
+    calendar.forget()
 
 
 @pytest.fixture(scope="session")

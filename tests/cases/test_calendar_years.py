@@ -4,6 +4,7 @@ chinese-calendar 1.11.0 knows 2026 and not 2027, so a case handled in late Decem
 into 2027. The 2027 rows below are shaped like a State Council notice; the dates are made up.
 """
 
+import time
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 
+from cases import calendar
 from cases.calendar import Calendar
 from cases.models import Holiday, HolidayYear, Leg
 from tests.builders import act, register
@@ -218,7 +220,7 @@ def test_a_year_with_no_rows_cannot_be_ticked_complete(site_admin):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_calendar_is_read_once_until_a_holiday_or_a_year_changes(django_assert_num_queries):
+def test_the_calendar_is_kept_until_a_holiday_or_a_year_changes_here(django_assert_num_queries):
     span = (date(2027, 1, 1), date(2027, 12, 31))
     Holiday.objects.create(date=date(2027, 2, 8), is_workday=False, name="春节")
     assert not Calendar.load(*span).is_workday(date(2027, 2, 8))  # read with two queries
@@ -235,6 +237,18 @@ def test_the_calendar_is_read_once_until_a_holiday_or_a_year_changes(django_asse
     assert Calendar.load(*span).complete_years == frozenset()
     Holiday.objects.get(date=date(2027, 3, 3)).delete()
     assert Calendar.load(*span).is_workday(date(2027, 3, 3))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_no_signal_announced_is_read_within_a_minute(monkeypatch):
+    span = (date(2027, 1, 1), date(2027, 12, 31))
+    assert Calendar.load(*span).is_workday(date(2027, 3, 3))
+    # Another process's write: this one hears no signal of it (as with a queryset bulk write here).
+    Holiday.objects.bulk_create([Holiday(date=date(2027, 3, 3), is_workday=False, name="（示例）")])
+    assert Calendar.load(*span).is_workday(date(2027, 3, 3))  # kept
+    later = time.monotonic() + calendar.KEEP_SECONDS + 1
+    monkeypatch.setattr(calendar.time, "monotonic", lambda: later)
+    assert not Calendar.load(*span).is_workday(date(2027, 3, 3))
 
 
 @pytest.mark.django_db(transaction=True)
