@@ -112,7 +112,7 @@ def register_case(*, actor: Actor, data: dict, idempotency_key: str = "") -> Out
 
     now = timezone.now()
     applicant = Applicant.objects.create(**who)
-    # The item as filed: the answer and the clock read these of it, not its guide's long texts.
+    # The item as filed: the answer and the clock read these four of its ~40 columns.
     version = (
         item.history.order_by("-history_date", "-history_id")
         .only("history_id", "history_date", "statutory_days", "promised_days")

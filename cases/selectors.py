@@ -151,9 +151,9 @@ CASE_ROW_FIELDS = (*CASE_SUMMARY_FIELDS, "sign_due")
 def case_rows(cases: QuerySet[Case], fields=CASE_ROW_FIELDS) -> QuerySet[Case]:
     """`cases` read as list rows: only the columns a row shows, and no join to the regions.
 
-    At a million cases a list's SQL runs in a few milliseconds; building whole cases, items (with
-    their guides), applicants, offices and regions from ~100 columns a row cost more than the SQL
-    (50 rows: 10 ms against 2 ms)."""
+    At a million cases a list's SQL runs in a few milliseconds; building whole cases with their
+    items, applicants, offices and regions from ~100 columns a row cost more than the SQL (50
+    rows: 10 ms against 2 ms)."""
     return cases.select_related("item", "applicant", "receiving_office", "handling_office").only(*fields)
 
 
