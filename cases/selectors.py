@@ -116,10 +116,6 @@ def sees_personal_data_unmasked(actor: Actor, case: Case) -> bool:
     return is_owner(actor.user, case)
 
 
-# What the pages' case lists show with each case.
-CASE_LIST_RELATED = ("item", "applicant", "receiving_office__region", "handling_office__region")
-
-
 def received_here(actor: Actor) -> QuerySet[Case]:
     """The cases received at the actor's own office (its window's lists): all of them visible to its
     staff by the rule above, so they are read off the case's own indexes, not through the reach.
@@ -130,7 +126,9 @@ def received_here(actor: Actor) -> QuerySet[Case]:
 
 
 def case_list(user, actor: Actor | None = None) -> QuerySet[Case]:
-    return cases_visible_to(user, actor).select_related(*CASE_LIST_RELATED)
+    return cases_visible_to(user, actor).select_related(
+        "item", "applicant", "receiving_office__region", "handling_office__region"
+    )
 
 
 # What a case summary shows (serializers.CaseSummarySerializer): an office by its code, name and
@@ -321,11 +319,10 @@ def inbox_queries(actor: Actor) -> dict[str, QuerySet]:
         is_overdue=ExpressionWrapper(late, output_field=BooleanField()),
         is_due_soon=ExpressionWrapper(soon, output_field=BooleanField()),
     )
-    at_handling = Q(handling_office_id=office_id)
     # The deciding office: a joint case's receiving office, the handling office otherwise. A joint case
     # is registered with its handling office equal to its receiving office (registration), so both are
-    # "handling office = this office", which the partial index case_handling_running serves.
-    deciding = at_handling & (Q(receiving_office_id=office_id) | ~Q(mode="joint"))
+    # "handling office = this office", which the partial indexes on the handling office serve.
+    handled_here = Q(handling_office_id=office_id)
     legs = (
         Leg.objects.select_related("case__item", "case__receiving_office")
         .only(*LEG_ROW_FIELDS)
@@ -336,22 +333,22 @@ def inbox_queries(actor: Actor) -> dict[str, QuerySet]:
         .select_related("case__item", "message__from_office")
         .only(*ARRIVAL_ROW_FIELDS)
         .order_by("-created_at", "-id"),
-        "to_sign": mine.filter(at_handling, status="transferred").order_by("sign_due", "id"),
+        "to_sign": mine.filter(handled_here, status="transferred").order_by("sign_due", "id"),
         "legs_to_sign": legs.filter(status="to_sign").order_by("sign_due", "id"),
         "legs_open": legs.filter(status__in=("signed", "working")).order_by("sign_due", "id"),
-        # Online and joint submissions, proxy cases signed for. A joint case's handling office is its
-        # receiving office: all three are "handling office = this office, one of two statuses", one
-        # range of the index case_handling_status.
+        # Online and joint submissions, proxy cases signed for: "handling office = this office, one of
+        # two statuses" (a joint case's is its receiving office, above), one range of the index
+        # case_handling_status.
         "to_accept": mine.filter(
-            at_handling,
+            handled_here,
             (~Q(mode="proxy") & Q(status="submitted")) | (Q(mode="proxy") & Q(status="signed")),
             status__in=("submitted", "signed"),
         ).order_by("id"),
-        "to_decide": mine.filter(deciding, status__in=("accepted", "in_review", "legs_agreed")).order_by(
+        "to_decide": mine.filter(handled_here, status__in=("accepted", "in_review", "legs_agreed")).order_by(
             "promised_due", "id"
         ),
-        "due_soon": mine.filter(deciding, soon).order_by("promised_due", "id"),
-        "overdue": mine.filter(deciding, late).order_by("promised_due", "id"),
+        "due_soon": mine.filter(handled_here, soon).order_by("promised_due", "id"),
+        "overdue": mine.filter(handled_here, late).order_by("promised_due", "id"),
     }
 
 

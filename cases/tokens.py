@@ -21,9 +21,9 @@ from .api import ERROR, R400, R401
 from .authentication import TokenAuthentication
 
 
-def clear_expired(now=None) -> int:
+def clear_expired() -> int:
     """Delete every expired token (none of them authenticates any more); how many were deleted."""
-    deleted, _by_model = AuthToken.objects.filter(expiry__lt=now or timezone.now()).delete()
+    deleted, _by_model = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
     return deleted
 
 
