@@ -23,6 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from catalogue.filters import StrictBooleanField
+
 from . import dashboard, handoffs, identity, privacy, registration, roles, selectors, services, workflows
 from .deadlines import local_date
 from .filters import CaseFilter
@@ -170,10 +172,18 @@ class CaseViewSet(
     serializer_class = CaseSummarySerializer
 
     def get_queryset(self):
-        # A valid ?mode= narrows visibility on its own index (the filter checks and applies it too).
-        mode = self.request.query_params.get("mode")
+        # A valid ?mode=, ?overdue=true or ?due_soon=true narrows visibility on the reach's own indexes
+        # (the filter checks and applies each on the cases too).
+        params = self.request.query_params
+        mode = params.get("mode")
+        today = local_date(timezone.now())
+        clock = {}
+        if _true(params.get("overdue")):
+            clock.update(selectors.overdue_on_reach(today))
+        if _true(params.get("due_soon")):
+            clock.update(selectors.due_soon_on_reach(today))
         return selectors.case_summaries(
-            self.request.user, self.actor, mode=mode if mode in Mode.values else None
+            self.request.user, self.actor, mode=mode if mode in Mode.values else None, clock=clock
         )
 
     @property
@@ -433,6 +443,14 @@ class InboxView(APIView):
         answer = {"office": actor.office.code, "counts": counts}
         answer.update({name: shown.get(name, cases)(rows) for name, rows in box.items()})
         return Response(answer)
+
+
+def _true(raw: str | None) -> bool:
+    """A query parameter the filters read as true (anything invalid is their 400, not this)."""
+    try:
+        return StrictBooleanField().to_python(raw) is True
+    except DjangoValidationError:
+        return False
 
 
 def _inbox_lists(raw: str | None, queries: dict) -> list[str]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from catalogue.models import Department
 
-from . import accounts, registration, roles, selectors, services
+from . import accounts, reach, registration, roles, selectors, services
 from .calendar import Calendar
 from .deadlines import local_date
 from .models import (
@@ -248,6 +248,8 @@ def _move_clock(case: Case, *, working_days_ago: int) -> None:
         statutory_due=calendar.add_working_days(accepted, case.statutory_days),
         promised_due=calendar.add_working_days(accepted, case.promised_days),
     )
+    case.refresh_from_db()
+    reach.follow_clock(case)
 
 
 def _backdate(
@@ -273,6 +275,8 @@ def _backdate(
         statutory_due=calendar.add_working_days(accepted_day, case.statutory_days + paused),
         promised_due=calendar.add_working_days(accepted_day, case.promised_days + paused),
     )
+    case.refresh_from_db()
+    reach.follow_clock(case)
     case.suspensions.update(started_at=accepted + timedelta(days=1), ended_at=accepted + timedelta(days=3))
     case.suspensions.update(working_days=paused)
     # The timeline keeps its order: filed → … → accepted, then evenly on to the conclusion.

@@ -118,12 +118,22 @@ class CaseReach(models.Model):
     scope = models.CharField(_("scope"), max_length=24)
     # The case's mode, which never changes: a list filtered by mode reads it off this table's index.
     mode = models.CharField(_("mode"), max_length=10)
+    # The case's promised due date while its clock runs, empty otherwise (reach.clock_due, kept by
+    # reach.follow_clock): a list's "overdue" and "due soon" are a range of this table's index.
+    clock_due = models.DateField(_("promised due date while the clock runs"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("case reach")
         verbose_name_plural = _("case reach")
         constraints = [models.UniqueConstraint(fields=["scope", "case"], name="reach_once")]
-        indexes = [models.Index(fields=["scope", "mode", "case"], name="reach_scope_mode")]
+        indexes = [
+            models.Index(fields=["scope", "mode", "case"], name="reach_scope_mode"),
+            models.Index(
+                fields=["scope", "clock_due", "case"],
+                name="reach_scope_clock",
+                condition=Q(clock_due__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.case_id} → {self.scope}"

@@ -12,7 +12,7 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import deadlines, handoffs, materials, roles, selectors, workflows
+from . import deadlines, handoffs, materials, reach, roles, selectors, workflows
 from .models import (
     Case,
     CaseEvent,
@@ -188,6 +188,8 @@ def _save_versioned(obj) -> None:
     if not updated:
         raise Conflict(_("Someone else acted on this case at the same moment. Reload it and try again."))
     obj.version += 1
+    if model is Case:
+        reach.follow_clock(obj)  # the lists' overdue and due soon read the clock off the reach rows
 
 
 def record_event(case, action, before, after, actor: Actor | None, *, leg=None, note="", idempotency_key=""):

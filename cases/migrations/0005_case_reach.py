@@ -3,12 +3,30 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from cases import reach
-
 # Every case has reached its receiving office and each office a message about it was sent to, and
-# their provinces: the rows the portal writes from now on (cases/reach.py, which holds the SQL so
-# that `manage.py backfill_reach` can run it again after a deploy). PostgreSQL and SQLite alike.
+# their provinces: the rows the portal writes from now on (cases/reach.py, whose BACKFILL_SQL
+# `manage.py backfill_reach` runs again after a deploy). PostgreSQL and SQLite alike.
 
+
+# The SQL as it was when this migration was written (cases/reach.py's BACKFILL_SQL has since learnt
+# the clock_due column of migration 0007, which does not exist yet here).
+BACKFILL_SQL = """
+INSERT INTO cases_casereach (case_id, scope, mode)
+SELECT case_id, scope, mode FROM (
+  SELECT c.id AS case_id, 'office:' || c.receiving_office_id AS scope, c.mode AS mode FROM cases_case c
+  UNION
+  SELECT c.id, 'province:' || substr(o.region_id, 1, 2), c.mode
+    FROM cases_case c JOIN cases_office o ON o.id = c.receiving_office_id
+  UNION
+  SELECT m.case_id, 'office:' || m.to_office_id, c.mode
+    FROM cases_handoffmessage m JOIN cases_case c ON c.id = m.case_id
+  UNION
+  SELECT m.case_id, 'province:' || substr(o.region_id, 1, 2), c.mode
+    FROM cases_handoffmessage m JOIN cases_case c ON c.id = m.case_id
+    JOIN cases_office o ON o.id = m.to_office_id
+) reached WHERE true
+ON CONFLICT (scope, case_id) DO NOTHING
+"""
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -41,5 +59,5 @@ class Migration(migrations.Migration):
                 "constraints": [models.UniqueConstraint(fields=("scope", "case"), name="reach_once")],
             },
         ),
-        migrations.RunSQL(reach.BACKFILL_SQL, migrations.RunSQL.noop),
+        migrations.RunSQL(BACKFILL_SQL, migrations.RunSQL.noop),
     ]

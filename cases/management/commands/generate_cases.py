@@ -44,7 +44,7 @@ from django.utils import timezone
 from stdnum.cn import uscc
 from stdnum.iso7064 import mod_11_2
 
-from cases import reach, roles
+from cases import reach, roles, workflows
 from cases.handoffs import INBOX_KINDS
 from cases.models import (
     Applicant,
@@ -829,8 +829,11 @@ class Generator:
         offices = {receiving.pk: receiving, **{message[2].pk: message[2] for message in messages}}
         scopes = {reach.office_scope(pk) for pk in offices}
         scopes |= {reach.province_scope(office.region_id) for office in offices.values()}
+        # The clock's due date on each row while it runs (reach.clock_due): the lists' overdue and due soon.
+        running = accepted and status in workflows.CLOCK_RUNNING and not suspended_since
+        clock_due = promised_due if running else None
         for scope in sorted(scopes):
-            rows[CaseReach].append((ids.take(CaseReach), scope, mode, case_id))
+            rows[CaseReach].append((ids.take(CaseReach), scope, mode, case_id, clock_due))
 
     def number(self, region_code: str, mode: str, created: datetime) -> str:
         day = (created + BEIJING).date()
@@ -881,7 +884,7 @@ COLUMNS = {
     Suspension: "id kind reason resume_status started_at ended_at working_days case_id",
     Shipment: """id kind carrier tracking_number shipped_at received_at case_id from_office_id received_by_id
         shipped_by_id to_office_id""",
-    CaseReach: "id scope mode case_id",
+    CaseReach: "id scope mode case_id clock_due",
 }
 
 
