@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from . import reach, roles, workflows
@@ -327,30 +328,37 @@ ARRIVAL_ROW_FIELDS = (
 )
 
 
+def inbox_rows() -> dict[type, QuerySet]:
+    """How the inbox reads a row of each kind: a case, a region's task (leg), an arrival."""
+    today = local_date(timezone.now())
+    # The applicant too: the API's inbox shows the (masked) name of each case. Each row says whether
+    # it is overdue or due soon by the rules of those two lists (the page marks its rows with them).
+    cases = case_rows(Case.objects.all()).annotate(
+        is_overdue=ExpressionWrapper(overdue_q(today), output_field=BooleanField()),
+        is_due_soon=ExpressionWrapper(due_soon_q(today), output_field=BooleanField()),
+    )
+    legs = Leg.objects.select_related("case__item", "case__receiving_office").only(*LEG_ROW_FIELDS)
+    arrivals = InboxEntry.objects.select_related("case__item", "message__from_office").only(
+        *ARRIVAL_ROW_FIELDS
+    )
+    return {Case: cases, Leg: legs, InboxEntry: arrivals}
+
+
 def inbox_queries(actor: Actor) -> dict[str, QuerySet]:
     """What waits for the caller's office, list by list, each in the order it is shown (unsliced)."""
     office_id = actor.office_id
     today = local_date(timezone.now())
     late, soon = overdue_q(today), due_soon_q(today)
-    # The applicant too: the API's inbox shows the (masked) name of each case. Each row says whether
-    # it is overdue or due soon by the rules of those two lists (the page marks its rows with them).
-    mine = case_rows(Case.objects.all()).annotate(
-        is_overdue=ExpressionWrapper(late, output_field=BooleanField()),
-        is_due_soon=ExpressionWrapper(soon, output_field=BooleanField()),
-    )
+    rows = inbox_rows()
+    mine = rows[Case]
     # The deciding office: a joint case's receiving office, the handling office otherwise. A joint case
     # is registered with its handling office equal to its receiving office (registration), so both are
     # "handling office = this office", which the partial indexes on the handling office serve.
     handled_here = Q(handling_office_id=office_id)
-    legs = (
-        Leg.objects.select_related("case__item", "case__receiving_office")
-        .only(*LEG_ROW_FIELDS)
-        .filter(office_id=office_id)
-    )
+    legs = rows[Leg].filter(office_id=office_id)
     return {
-        "arrivals": InboxEntry.objects.filter(office_id=office_id, done_at__isnull=True)
-        .select_related("case__item", "message__from_office")
-        .only(*ARRIVAL_ROW_FIELDS)
+        "arrivals": rows[InboxEntry]
+        .filter(office_id=office_id, done_at__isnull=True)
         .order_by("-created_at", "-id"),
         "to_sign": mine.filter(handled_here, status="transferred").order_by("sign_due", "id"),
         "legs_to_sign": legs.filter(status="to_sign").order_by("sign_due", "id"),
@@ -373,23 +381,80 @@ def inbox_queries(actor: Actor) -> dict[str, QuerySet]:
 
 def bounded_counts(queries: dict[str, QuerySet], limit: int) -> dict[str, int]:
     """How many rows each query gives, each counted up to `limit`, all in one statement."""
+    return listed_ids(queries, 0, counted=limit)[1]
+
+
+def _counted(query: QuerySet, limit: int) -> tuple[str, list]:
+    # No ORDER BY: the first `limit` rows in any order count the same, and need no sort.
+    sql, params = query.order_by().values("pk")[:limit].query.sql_with_params()
+    return f"SELECT COUNT(*) FROM ({sql}) counted", list(params)
+
+
+def _placed(query: QuerySet, limit: int) -> tuple[str, list]:
+    # The first `limit` ids with their place in the list's own order (the same ORDER BY twice, so
+    # that the place is the order whatever order the statement returns them in).
+    order = query.query.order_by or query.model._meta.ordering or ["pk"]
+    placed = query.annotate(listed_place=Window(RowNumber(), order_by=list(order))).values(
+        "pk", "listed_place"
+    )
+    sql, params = placed[:limit].query.sql_with_params()
+    return f"SELECT listed.* FROM ({sql}) listed", list(params)
+
+
+def listed_ids(
+    queries: dict[str, QuerySet], limit: int, *, counted: int = 0, wanted=None
+) -> tuple[dict[str, list], dict[str, int]]:
+    """The ids of the first `limit` rows of each query in `wanted` (all by default), in its order, and
+    how many rows each query gives counted up to `counted` (none when 0): one statement for all."""
+    wanted = list(queries) if wanted is None else list(wanted)
     parts, params = [], []
-    for query in queries.values():
-        # No ORDER BY: the first `limit` rows in any order count the same, and need no sort.
-        sql, more = query.order_by().values("pk")[:limit].query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted)")
-        params.extend(more)
+    for name in wanted if limit else ():
+        sql, more = _placed(queries[name], limit)
+        parts.append(f"SELECT %s, 'row', q.* FROM ({sql}) q")
+        params += [name, *more]
+    for name in queries if counted else ():
+        sql, more = _counted(queries[name], counted)
+        parts.append(f"SELECT %s, 'count', ({sql}), 0")
+        params += [name, *more]
+    ids = {name: [] for name in wanted} if limit else {}
+    counts = {}
+    if not parts:
+        return ids, counts
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        return dict(zip(queries, cursor.fetchone(), strict=True))
+        cursor.execute(" UNION ALL ".join(parts), params)
+        found = cursor.fetchall()
+    for name, kind, value, _place in sorted(found, key=lambda row: row[3]):
+        if kind == "row":
+            ids[name].append(value)
+        else:
+            counts[name] = value
+    return ids, counts
 
 
-def inbox_for(actor: Actor, limit: int = 50, queries: dict[str, QuerySet] | None = None) -> dict[str, list]:
+def inbox_for(
+    actor: Actor,
+    limit: int = 50,
+    queries: dict[str, QuerySet] | None = None,
+    *,
+    wanted=None,
+    counted: int = 0,
+) -> tuple[dict[str, list], dict[str, int]] | dict[str, list]:
     """What waits for the caller's office: arrivals, to sign, to accept, to decide, due soon, overdue
-    (the first `limit` of each; `queries`: those of inbox_queries(actor) wanted, when the caller has
-    them already, to count them too)."""
+    (the first `limit` of each list in `wanted`, all by default; `queries`: inbox_queries(actor) when
+    the caller has them already). With `counted`, also how many rows each list has, up to that many:
+    then (rows, counts).
+
+    Three or four statements, whatever the number of lists: every list's ids and counts in one, then
+    the rows of each kind by id, so a case on two lists (to decide and overdue) is read once and is
+    the same object on both."""
     queries = queries or inbox_queries(actor)
-    return {name: list(query[:limit]) for name, query in queries.items()}
+    ids, counts = listed_ids(queries, limit, counted=counted, wanted=wanted)
+    found = {}
+    for model, rows in inbox_rows().items():
+        pks = {pk for name, listed in ids.items() if queries[name].model is model for pk in listed}
+        found[model] = rows.in_bulk(pks) if pks else {}
+    box = {name: [found[queries[name].model][pk] for pk in listed] for name, listed in ids.items()}
+    return (box, counts) if counted else box
 
 
 def handoffs_visible_to(actor: Actor) -> QuerySet[HandoffMessage]:

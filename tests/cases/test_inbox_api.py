@@ -1,6 +1,12 @@
 """The API's inbox: each list's first `limit` rows, and how many each list holds."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.builders import act, register
 
@@ -71,3 +77,53 @@ def test_an_unknown_list_is_a_400_naming_the_lists(handling_officer, lists):
     reply = client_for(handling_officer).get(f"/api/v1/inbox/?lists={lists}")
     assert reply.status_code == 400
     assert "to_accept" in reply.json()["lists"][0]
+
+
+def accepted_on(day: str, applicant, officer, offices):
+    moment = datetime.fromisoformat(day).replace(hour=10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(moment, tick=False):
+        case = register(applicant, "online", offices)
+        return act(officer, act(officer, case, "accept"), "start_review")
+
+
+def test_lists_keep_their_own_order_and_a_case_on_two_lists_is_summarised_alike(
+    applicant, handling_officer, offices
+):
+    # Accepted in this order, due in the reverse one: to decide and overdue are by due date.
+    cases = [accepted_on(day, applicant, handling_officer, offices) for day in ("2026-03-10", "2026-03-03")]
+    cases.append(accepted_on("2026-02-24", applicant, handling_officer, offices))
+    by_due = sorted(cases, key=lambda case: (case.promised_due, case.pk))
+    assert [case.pk for case in by_due] == [cases[2].pk, cases[1].pk, cases[0].pk]
+    fresh, fresher = register(applicant, "online", offices), register(applicant, "online", offices)
+
+    box = client_for(handling_officer).get("/api/v1/inbox/").json()
+    assert [row["number"] for row in box["to_decide"]] == [case.number for case in by_due]
+    assert [row["number"] for row in box["overdue"]] == [case.number for case in by_due]
+    assert box["to_decide"] == box["overdue"] and all(row["overdue"] for row in box["overdue"])
+    assert [row["number"] for row in box["to_accept"]] == [fresh.number, fresher.number]
+    # The same summary as the case list gives.
+    listed = client_for(handling_officer).get("/api/v1/cases/?overdue=true").json()["results"]
+    assert sorted(listed, key=lambda row: row["number"]) == sorted(
+        box["overdue"], key=lambda row: row["number"]
+    )
+    # Arrivals, newest first: what came and was not acted on yet (the accepted cases were).
+    assert [row["case"] for row in box["arrivals"]] == [fresher.number, fresh.number]
+
+
+def test_the_inbox_reads_the_same_number_of_queries_for_one_case_or_many(
+    applicant, window_clerk, handling_officer, offices
+):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client_for(handling_officer).get("/api/v1/inbox/").status_code == 200
+        return len(captured)
+
+    register(applicant, "online", offices)
+    few = queries()
+    for _ in range(3):
+        register(applicant, "online", offices)
+        accepted_on("2026-03-02", applicant, handling_officer, offices)
+        case = register(window_clerk, "proxy", offices)
+        for action in ("pass_formal_review", "check_identity", "transfer"):
+            act(window_clerk, case, action)
+    assert queries() == few
