@@ -390,26 +390,28 @@ def _counted(query: QuerySet, limit: int) -> tuple[str, list]:
     return f"SELECT COUNT(*) FROM ({sql}) counted", list(params)
 
 
-def _placed(query: QuerySet, limit: int) -> tuple[str, list]:
+def _placed(query: QuerySet, limit: int, offset: int = 0) -> tuple[str, list]:
     # The first `limit` ids with their place in the list's own order (the same ORDER BY twice, so
     # that the place is the order whatever order the statement returns them in).
     order = query.query.order_by or query.model._meta.ordering or ["pk"]
     placed = query.annotate(listed_place=Window(RowNumber(), order_by=list(order))).values(
         "pk", "listed_place"
     )
-    sql, params = placed[:limit].query.sql_with_params()
+    sql, params = placed[offset : offset + limit].query.sql_with_params()
     return f"SELECT listed.* FROM ({sql}) listed", list(params)
 
 
 def listed_ids(
-    queries: dict[str, QuerySet], limit: int, *, counted: int = 0, wanted=None
+    queries: dict[str, QuerySet], limit: int, *, counted: int = 0, wanted=None, offsets=None
 ) -> tuple[dict[str, list], dict[str, int]]:
-    """The ids of the first `limit` rows of each query in `wanted` (all by default), in its order, and
-    how many rows each query gives counted up to `counted` (none when 0): one statement for all."""
+    """The ids of the first `limit` rows of each query in `wanted` (all by default), in its order (from
+    its row `offsets[name]` on, 0 by default), and how many rows each query gives counted up to
+    `counted` (none when 0): one statement for all."""
     wanted = list(queries) if wanted is None else list(wanted)
+    offsets = offsets or {}
     parts, params = [], []
     for name in wanted if limit else ():
-        sql, more = _placed(queries[name], limit)
+        sql, more = _placed(queries[name], limit, offsets.get(name, 0))
         parts.append(f"SELECT %s, 'row', q.* FROM ({sql}) q")
         params += [name, *more]
     for name in queries if counted else ():

@@ -17,7 +17,8 @@ from tests.builders import PERSON, PROXY_ITEM, act, register, set_status
 from tests.cases.conftest import office, staff
 
 START_PAGE_QUERIES = (
-    7  # session, user, staff profile (with its office, read once for the header too), four lists
+    5  # session, user, staff profile (with its office, read once for the header too), the four lists'
+    # ids, their rows
 )
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
