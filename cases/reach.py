@@ -30,8 +30,9 @@ _TABLE = CaseReach._meta.db_table
 _ON_CONFLICT = "ON CONFLICT (scope, case_id) DO NOTHING"
 
 # A case's clock_due in SQL, of the case aliased `c` (the same rule as `clock_due` below).
-_RUNNING = ", ".join(f"'{status}'" for status in sorted(CLOCK_RUNNING))
-CLOCK_DUE_SQL = f"CASE WHEN c.status IN ({_RUNNING}) AND c.suspended_since IS NULL THEN c.promised_due END"
+_STATUSES = ", ".join(f"'{status}'" for status in sorted(CLOCK_RUNNING))
+_RUNNING = f"c.status IN ({_STATUSES}) AND c.suspended_since IS NULL"
+CLOCK_DUE_SQL = f"CASE WHEN {_RUNNING} THEN c.promised_due END"
 
 BACKFILL_SQL = f"""
 INSERT INTO {_TABLE} (case_id, scope, mode, clock_due)
@@ -54,11 +55,14 @@ SELECT case_id, scope, mode, clock_due FROM (
 """
 
 # Every row's clock_due set from its case again: the rows that have one or should have one (a case
-# with its clock running: a few per cent of all). PostgreSQL and SQLite alike.
+# with its clock running: a few per cent of all). The condition is written out, not as the CASE
+# above: PostgreSQL counts it from the status's statistics (12 k at 1 M cases) and hashes those ids
+# once; it took the CASE for most of the table and scanned it again for every row (minutes).
+# PostgreSQL and SQLite alike.
 FOLLOW_CLOCK_SQL = f"""
 UPDATE {_TABLE} SET clock_due = (SELECT {CLOCK_DUE_SQL} FROM cases_case c WHERE c.id = {_TABLE}.case_id)
 WHERE clock_due IS NOT NULL
-   OR case_id IN (SELECT c.id FROM cases_case c WHERE {CLOCK_DUE_SQL} IS NOT NULL)
+   OR case_id IN (SELECT c.id FROM cases_case c WHERE {_RUNNING} AND c.promised_due IS NOT NULL)
 """
 
 
