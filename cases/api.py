@@ -406,9 +406,9 @@ class InboxView(APIView):
         limit = int(raw) if raw else INBOX_LIMIT
         queries = selectors.inbox_queries(actor)
         wanted = _inbox_lists(request.query_params.get("lists"), queries)
-        box, counts = selectors.inbox_for(actor, limit, queries, wanted=wanted, counted=INBOX_COUNTED)
+        box, counts = selectors.inbox_with_counts(actor, limit, queries, wanted=wanted, counted=INBOX_COUNTED)
         context = {"today": local_date(timezone.now())}
-        # A case on two lists (to decide and overdue) is one object (inbox_for): summarised once.
+        # A case on two lists (to decide and overdue) is one object (inbox_with_counts): summarised once.
         distinct = {case.pk: case for rows in box.values() for case in rows if isinstance(case, Case)}
         summaries = CaseSummarySerializer(list(distinct.values()), many=True, context=context).data
         summary = dict(zip(distinct, summaries, strict=True))

@@ -433,30 +433,38 @@ def listed_ids(
     return ids, counts
 
 
-def inbox_for(
+def inbox_for(actor: Actor, limit: int = 50, queries: dict[str, QuerySet] | None = None) -> dict[str, list]:
+    """What waits for the caller's office: arrivals, to sign, to accept, to decide, due soon, overdue
+    (the first `limit` of each; `queries`: inbox_queries(actor) when the caller has them already)."""
+    return inbox_with_counts(actor, limit, queries)[0]
+
+
+def inbox_with_counts(
     actor: Actor,
-    limit: int = 50,
+    limit: int,
     queries: dict[str, QuerySet] | None = None,
     *,
     wanted=None,
     counted: int = 0,
-) -> tuple[dict[str, list], dict[str, int]] | dict[str, list]:
-    """What waits for the caller's office: arrivals, to sign, to accept, to decide, due soon, overdue
-    (the first `limit` of each list in `wanted`, all by default; `queries`: inbox_queries(actor) when
-    the caller has them already). With `counted`, also how many rows each list has, up to that many:
-    then (rows, counts).
+) -> tuple[dict[str, list], dict[str, int]]:
+    """The first `limit` rows of each list in `wanted` (all by default), and how many rows each list
+    has counted up to `counted` (no counts when 0).
 
     Three or four statements, whatever the number of lists: every list's ids and counts in one, then
     the rows of each kind by id, so a case on two lists (to decide and overdue) is read once and is
-    the same object on both."""
+    the same object on both. A row gone between the two (never, in the portal's own writes) is
+    left out."""
     queries = queries or inbox_queries(actor)
     ids, counts = listed_ids(queries, limit, counted=counted, wanted=wanted)
     found = {}
     for model, rows in inbox_rows().items():
         pks = {pk for name, listed in ids.items() if queries[name].model is model for pk in listed}
         found[model] = rows.in_bulk(pks) if pks else {}
-    box = {name: [found[queries[name].model][pk] for pk in listed] for name, listed in ids.items()}
-    return (box, counts) if counted else box
+    box = {}
+    for name, listed in ids.items():
+        read = found[queries[name].model]
+        box[name] = [read[pk] for pk in listed if pk in read]
+    return box, counts
 
 
 def handoffs_visible_to(actor: Actor) -> QuerySet[HandoffMessage]:

@@ -129,7 +129,7 @@ def home(request):
     detail, sheet = case_hrefs("cases:detail"), case_hrefs("cases:clerk_transfer_sheet")
     context = {}
     for name, listed in ids.items():
-        rows = _rows([found[pk] for pk in listed], detail, sheet)
+        rows = _rows([found[pk] for pk in listed if pk in found], detail, sheet)
         page = pages[name]
         context[name] = {"name": name, "rows": rows[:PAGE], "page": page, "has_next": len(rows) > PAGE}
     context.update(actor=actor, today=today)
