@@ -275,8 +275,6 @@ def _backdate(
         statutory_due=calendar.add_working_days(accepted_day, case.statutory_days + paused),
         promised_due=calendar.add_working_days(accepted_day, case.promised_days + paused),
     )
-    case.refresh_from_db()
-    reach.follow_clock(case)
     case.suspensions.update(started_at=accepted + timedelta(days=1), ended_at=accepted + timedelta(days=3))
     case.suspensions.update(working_days=paused)
     # The timeline keeps its order: filed → … → accepted, then evenly on to the conclusion.

@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from catalogue.models import MaterialRequirement, ServiceItem
 
-from . import identity, selectors, workflows
+from . import identity, reach, selectors, workflows
 from .deadlines import local_date
 from .materials import missing_required
 from .models import (
@@ -287,12 +287,8 @@ class ApplicantSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 
 
 def is_overdue(case: Case, today: date) -> bool:
-    return bool(
-        case.status in workflows.CLOCK_RUNNING
-        and not case.suspended_since
-        and case.promised_due
-        and case.promised_due < today
-    )
+    due = reach.clock_due(case)  # the promised due date while the clock runs, as the lists read it
+    return due is not None and due < today
 
 
 class CaseSummarySerializer(FieldsBuiltOnce, serializers.ModelSerializer):

@@ -6,8 +6,7 @@ from django.db import migrations, models
 # Every case has reached its receiving office and each office a message about it was sent to, and
 # their provinces: the rows the portal writes from now on (cases/reach.py, whose BACKFILL_SQL
 # `manage.py backfill_reach` runs again after a deploy). PostgreSQL and SQLite alike.
-
-
+#
 # The SQL as it was when this migration was written (cases/reach.py's BACKFILL_SQL has since learnt
 # the clock_due column of migration 0007, which does not exist yet here).
 BACKFILL_SQL = """
@@ -27,6 +26,7 @@ SELECT case_id, scope, mode FROM (
 ) reached WHERE true
 ON CONFLICT (scope, case_id) DO NOTHING
 """
+
 
 class Migration(migrations.Migration):
     dependencies = [
