@@ -408,8 +408,9 @@ class InboxView(APIView):
         wanted = _inbox_lists(request.query_params.get("lists"), queries)
         box, counts = selectors.inbox_with_counts(actor, limit, queries, wanted=wanted, counted=INBOX_COUNTED)
         context = {"today": local_date(timezone.now())}
-        # A case on two lists (to decide and overdue) is one object (inbox_with_counts): summarised once.
-        distinct = {case.pk: case for rows in box.values() for case in rows if isinstance(case, Case)}
+        # A case on two lists (to decide and overdue) is one row (inbox_with_counts): summarised once.
+        cases_listed = [rows for name, rows in box.items() if queries[name].model is Case]
+        distinct = {case.pk: case for rows in cases_listed for case in rows}
         summaries = CaseSummarySerializer(list(distinct.values()), many=True, context=context).data
         summary = dict(zip(distinct, summaries, strict=True))
 
@@ -419,12 +420,12 @@ class InboxView(APIView):
         def legs(rows):
             return [
                 {
-                    "case": leg.case.number,
-                    "item": leg.case.item.name,
-                    "leg": leg.pk,
-                    "status": leg.status,
-                    "sign_due": leg.sign_due,
-                    "receiving_office": leg.case.receiving_office.name,
+                    "case": leg["case__number"],
+                    "item": leg["case__item__name"],
+                    "leg": leg["pk"],
+                    "status": leg["status"],
+                    "sign_due": leg["sign_due"],
+                    "receiving_office": leg["case__receiving_office__name"],
                 }
                 for leg in rows
             ]
@@ -432,14 +433,15 @@ class InboxView(APIView):
         def arrivals(rows):
             return [
                 {
-                    "case": e.case.number,
-                    "item": e.case.item.name,
-                    "kind": e.kind,
-                    "leg": e.leg_id,
-                    "from_office": e.message.from_office.name if e.message.from_office else None,
-                    "arrived_at": e.created_at,
+                    "case": entry["case__number"],
+                    "item": entry["case__item__name"],
+                    "kind": entry["kind"],
+                    "leg": entry["leg"],
+                    # None: the applicant filed or resubmitted online.
+                    "from_office": entry["message__from_office__name"],
+                    "arrived_at": entry["created_at"],
                 }
-                for e in rows
+                for entry in rows
             ]
 
         shown = {"arrivals": arrivals, "legs_to_sign": legs, "legs_open": legs}

@@ -8,9 +8,12 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.builders import act, register
+from cases.identity import present_name
+from tests.builders import PERSON, act, case_payload, register
+from tests.conftest import make_applicant
 
 from .conftest import client_for
+from .test_trust_in_identity import COMPANY
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +130,36 @@ def test_the_inbox_reads_the_same_number_of_queries_for_one_case_or_many(
         for action in ("pass_formal_review", "check_identity", "transfer"):
             act(window_clerk, case, action)
     assert queries() == few
+
+
+def test_the_inbox_summarises_each_case_as_the_case_list_does(
+    applicant, window_clerk, handling_officer, receiving_officer, offices
+):
+    # Read as values, not as cases (selectors.INBOX_VALUES): each field as the case list shows it, a
+    # person's and an organisation's name each masked by its rule, both offices with their regions.
+    company = make_applicant("company", **COMPANY)
+    payload = case_payload("online", offices, item="KS-2-015", handling_office=offices["dept_a"].code)
+    del payload["applicant"]
+    assert client_for(company).post("/api/v1/cases/", payload, format="json").status_code == 201
+    register(applicant, "joint", offices)
+    accepted_on("2026-03-02", applicant, handling_officer, offices)
+    for signed in (True, False):
+        case = register(window_clerk, "proxy", offices)
+        for action in ("pass_formal_review", "check_identity", "transfer"):
+            act(window_clerk, case, action)
+        if signed:
+            act(handling_officer, case, "sign_for")
+
+    names = set()
+    for officer, shown in ((receiving_officer, 2), (handling_officer, 3)):
+        client = client_for(officer)
+        box = client.get("/api/v1/inbox/").json()
+        summaries = [row for name in ("to_sign", "to_accept", "to_decide", "overdue") for row in box[name]]
+        assert len({row["number"] for row in summaries}) == shown
+        listed = {row["number"]: row for row in client.get("/api/v1/cases/").json()["results"]}
+        for row in summaries:
+            assert row == listed[row["number"]]
+        names |= {row["applicant_name"] for row in summaries}
+    people = ((COMPANY["name"], "organisation"), (PERSON["name"], "person"))
+    assert names == {present_name(name, reveal=False, kind=kind) for name, kind in people}
+    assert len(names) == 2 and PERSON["name"] not in names
