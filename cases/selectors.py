@@ -406,30 +406,47 @@ def listed_ids(
 ) -> tuple[dict[str, list], dict[str, int]]:
     """The ids of the first `limit` rows of each query in `wanted` (all by default), in its order (from
     its row `offsets[name]` on, 0 by default), and how many rows each query gives counted up to
-    `counted` (none when 0): one statement for all."""
-    wanted = list(queries) if wanted is None else list(wanted)
+    `counted` (none when 0): one statement for all.
+
+    A list both listed from its first row and counted is read once: its first `counted` rows in its
+    order, placed and counted together (the API's inbox: eight subqueries instead of sixteen, half
+    the planning and compiling); the list's order costs no more rows than its first page does, since
+    the first `counted` rows of an index range are read to count them anyway."""
+    wanted = (list(queries) if wanted is None else list(wanted)) if limit else []
     offsets = offsets or {}
+    both = {name for name in wanted if counted and not offsets.get(name)}
     parts, params = [], []
-    for name in wanted if limit else ():
-        sql, more = _placed(queries[name], limit, offsets.get(name, 0))
-        parts.append(f"SELECT %s, 'row', q.* FROM ({sql}) q")
-        params += [name, *more]
+    for name in wanted:
+        if name in both:
+            sql, more = _placed(queries[name], max(limit, counted))
+            sql = f"SELECT listed.*, COUNT(*) OVER () AS total FROM ({sql}) listed"
+            parts.append(
+                f"SELECT %s, q.pk, q.listed_place, q.total FROM ({sql}) q"
+                f" WHERE q.listed_place <= {int(limit)}"
+            )
+            params += [name, *more]
+        else:
+            sql, more = _placed(queries[name], limit, offsets.get(name, 0))
+            parts.append(f"SELECT %s, q.pk, q.listed_place, NULL FROM ({sql}) q")
+            params += [name, *more]
     for name in queries if counted else ():
-        sql, more = _counted(queries[name], counted)
-        parts.append(f"SELECT %s, 'count', ({sql}), 0")
-        params += [name, *more]
-    ids = {name: [] for name in wanted} if limit else {}
-    counts = {}
+        if name not in both:
+            sql, more = _counted(queries[name], counted)
+            parts.append(f"SELECT %s, NULL, 0, ({sql})")
+            params += [name, *more]
+    ids = {name: [] for name in wanted}
+    # A list with no rows gives no row of its own to carry its count.
+    counts = dict.fromkeys(queries, 0) if counted else {}
     if not parts:
         return ids, counts
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         found = cursor.fetchall()
-    for name, kind, value, _place in sorted(found, key=lambda row: row[3]):
-        if kind == "row":
-            ids[name].append(value)
-        else:
-            counts[name] = value
+    for name, pk, _place, total in sorted(found, key=lambda row: row[2]):
+        if pk is not None:
+            ids[name].append(pk)
+        if total is not None:
+            counts[name] = min(total, counted)  # a list read for its first `limit` > `counted` rows
     return ids, counts
 
 

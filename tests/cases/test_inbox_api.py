@@ -8,6 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cases import selectors
 from cases.identity import present_name
 from tests.builders import PERSON, act, case_payload, register
 from tests.conftest import make_applicant
@@ -163,3 +164,27 @@ def test_the_inbox_summarises_each_case_as_the_case_list_does(
     people = ((COMPANY["name"], "organisation"), (PERSON["name"], "person"))
     assert names == {present_name(name, reveal=False, kind=kind) for name, kind in people}
     assert len(names) == 2 and PERSON["name"] not in names
+
+
+@pytest.mark.parametrize(
+    ("limit", "counted", "offset", "listed", "count"),
+    [
+        (2, 3, 0, [0, 1], 3),  # read once: its first 3 rows placed and counted, the first 2 given
+        (4, 3, 0, [0, 1, 2, 3], 3),  # more rows given than counted: the count still stops at 3
+        (2, 0, 0, [0, 1], None),  # not counted
+        (2, 3, 1, [1, 2], 3),  # from a later row: placed and counted apart
+        (0, 3, 0, None, 3),  # counted only
+    ],
+)
+def test_listed_ids_gives_each_lists_rows_in_order_and_its_bounded_count(
+    applicant, handling_officer, offices, limit, counted, offset, listed, count
+):
+    filed = [register(applicant, "online", offices).pk for _ in range(5)]
+    queries = selectors.inbox_queries(selectors.actor_for(handling_officer))
+    ids, counts = selectors.listed_ids(queries, limit, counted=counted, offsets={"to_accept": offset})
+    assert ids.get("to_accept") == (None if listed is None else [filed[n] for n in listed])
+    assert counts.get("to_accept") == count
+    if counted:  # an empty list is counted too
+        assert counts["overdue"] == 0 and set(counts) == set(queries)
+    if limit:
+        assert ids["overdue"] == [] and set(ids) == set(queries)
