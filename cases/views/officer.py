@@ -34,52 +34,67 @@ TABS = (
 )
 
 
-def _case_row(case, today) -> dict:
+# What a row of each kind shows, read as values: no model is built for a row (a page of 20 cases
+# with their items and offices cost 2–4 ms more as models).
+CASE_VALUES = (
+    *("number", "item__name", "status", "receiving_office__name", "sign_due", "promised_due"),
+    *("is_overdue", "is_due_soon"),
+)
+LEG_VALUES = ("case__number", "case__item__name", "status", "case__receiving_office__name", "sign_due")
+ARRIVAL_VALUES = (
+    "case__number",
+    "case__item__name",
+    "message__kind",
+    "message__from_office__name",
+    "created_at",
+)
+
+
+def _case_row(case: dict, today) -> dict:
     # Overdue or due soon by the rules of the inbox's own lists (selectors.inbox_queries).
-    signing = case.status == "transferred"
-    due = case.sign_due if signing else case.promised_due
-    if case.is_overdue or (signing and due and due < today):
+    signing = case["status"] == "transferred"
+    due = case["sign_due"] if signing else case["promised_due"]
+    if case["is_overdue"] or (signing and due and due < today):
         state = "overdue"
-    elif case.is_due_soon or (signing and due == today):
+    elif case["is_due_soon"] or (signing and due == today):
         state = "due_soon"
     else:
         state = ""
     return {
-        "number": case.number,
-        "item": case.item.name,
-        "what": workflows.status_label(case.status),
-        "office": case.receiving_office.name,
+        "number": case["number"],
+        "item": case["item__name"],
+        "what": workflows.status_label(case["status"]),
+        "office": case["receiving_office__name"],
         "due": due,
         "due_what": _("sign for by") if signing else _("promised"),
         "state": state,
     }
 
 
-def _leg_row(leg, today) -> dict:
-    due = leg.sign_due if leg.status == "to_sign" else None
+def _leg_row(leg: dict, today) -> dict:
+    due = leg["sign_due"] if leg["status"] == "to_sign" else None
     return {
-        "number": leg.case.number,
-        "item": leg.case.item.name,
-        "what": workflows.leg_status_label(leg.status),
-        "office": leg.case.receiving_office.name,
+        "number": leg["case__number"],
+        "item": leg["case__item__name"],
+        "what": workflows.leg_status_label(leg["status"]),
+        "office": leg["case__receiving_office__name"],
         "due": due,
         "due_what": _("sign for by"),
         "state": "overdue" if due and due < today else "due_soon" if due == today else "",
     }
 
 
-def _arrival_row(entry) -> dict:
+def _arrival_row(entry: dict) -> dict:
     # The message's kind says what arrived; the entry's own kind is the inbox list it belongs to.
-    message = entry.message
-    sender = message.from_office
+    kind, sender = entry["message__kind"], entry["message__from_office__name"]
     return {
-        "number": entry.case.number,
-        "item": entry.case.item.name,
-        "what": MESSAGE_LABELS.get(message.kind, message.kind),
+        "number": entry["case__number"],
+        "item": entry["case__item__name"],
+        "what": MESSAGE_LABELS.get(kind, kind),
         # No sending office: the applicant filed or resubmitted online.
-        "office": sender.name if sender else str(roles.ROLE_LABELS[roles.APPLICANT]),
+        "office": sender if sender else str(roles.ROLE_LABELS[roles.APPLICANT]),
         "due": None,
-        "arrived": entry.created_at,
+        "arrived": entry["created_at"],
         "state": "",
     }
 
@@ -118,13 +133,14 @@ def inbox(request):
     merged = len(current["lists"]) > 1
     rows = []
     for name in current["lists"]:
-        found = queries[name][: start + PAGE + 1] if merged else queries[name][start : start + PAGE + 1]
         if name == "arrivals":
-            rows += [_arrival_row(entry) for entry in found]
+            listed, row = queries[name].values(*ARRIVAL_VALUES), lambda entry, today: _arrival_row(entry)
         elif name.startswith("legs_"):
-            rows += [_leg_row(leg, today) for leg in found]
+            listed, row = queries[name].values(*LEG_VALUES), _leg_row
         else:
-            rows += [_case_row(case, today) for case in found]
+            listed, row = queries[name].values(*CASE_VALUES), _case_row
+        found = listed[: start + PAGE + 1] if merged else listed[start : start + PAGE + 1]
+        rows += [row(found_row, today) for found_row in found]
     if current["slug"] != "arrivals":
         rows = _by_due_date(rows)
     if merged:
