@@ -427,12 +427,14 @@ def listed_ids(
             params += [name, *more]
         else:
             sql, more = _placed(queries[name], limit, offsets.get(name, 0))
-            parts.append(f"SELECT %s, q.pk, q.listed_place, NULL FROM ({sql}) q")
+            # Typed: PostgreSQL types a UNION's column from its first two branches, and two NULLs
+            # would make it text, which a later branch's count cannot join.
+            parts.append(f"SELECT %s, q.pk, q.listed_place, CAST(NULL AS bigint) FROM ({sql}) q")
             params += [name, *more]
     for name in queries if counted else ():
         if name not in both:
             sql, more = _counted(queries[name], counted)
-            parts.append(f"SELECT %s, NULL, 0, ({sql})")
+            parts.append(f"SELECT %s, CAST(NULL AS bigint), 0, ({sql})")
             params += [name, *more]
     ids = {name: [] for name in wanted}
     # A list with no rows gives no row of its own to carry its count.

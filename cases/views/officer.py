@@ -92,7 +92,7 @@ def _arrival_row(entry: dict) -> dict:
         "item": entry["case__item__name"],
         "what": MESSAGE_LABELS.get(kind, kind),
         # No sending office: the applicant filed or resubmitted online.
-        "office": sender if sender else str(roles.ROLE_LABELS[roles.APPLICANT]),
+        "office": sender if sender is not None else str(roles.ROLE_LABELS[roles.APPLICANT]),
         "due": None,
         "arrived": entry["created_at"],
         "state": "",

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import selectors
 from cases.identity import present_name
+from catalogue.models import ServiceItem
 from tests.builders import PERSON, act, case_payload, register
 from tests.conftest import make_applicant
 
@@ -174,6 +175,7 @@ def test_the_inbox_summarises_each_case_as_the_case_list_does(
         (2, 0, 0, [0, 1], None),  # not counted
         (2, 3, 1, [1, 2], 3),  # from a later row: placed and counted apart
         (0, 3, 0, None, 3),  # counted only
+        (9, 3, 0, [0, 1, 2, 3, 4], 3),  # more rows asked for than the list has
     ],
 )
 def test_listed_ids_gives_each_lists_rows_in_order_and_its_bounded_count(
@@ -188,3 +190,55 @@ def test_listed_ids_gives_each_lists_rows_in_order_and_its_bounded_count(
         assert counts["overdue"] == 0 and set(counts) == set(queries)
     if limit:
         assert ids["overdue"] == [] and set(ids) == set(queries)
+
+
+def test_listed_ids_reads_lists_from_later_rows_beside_counted_ones(
+    applicant, window_clerk, handling_officer, offices
+):
+    # Two lists from a later row, then the counts: the statement's columns keep their types
+    # whatever kind of branch comes first (PostgreSQL types a UNION's column from its first two).
+    filed = [register(applicant, "online", offices).pk for _ in range(3)]
+    waiting = []
+    for _ in range(2):
+        case = register(window_clerk, "proxy", offices)
+        for action in ("pass_formal_review", "check_identity", "transfer"):
+            case = act(window_clerk, case, action)
+        waiting.append(case.pk)
+    queries = selectors.inbox_queries(selectors.actor_for(handling_officer))
+    offsets = {"to_sign": 1, "to_accept": 1}
+    wanted = ["to_sign", "to_accept", "overdue"]
+    ids, counts = selectors.listed_ids(queries, 5, counted=2, wanted=wanted, offsets=offsets)
+    assert ids == {"to_sign": waiting[1:], "to_accept": filed[1:], "overdue": []}
+    assert counts == {**dict.fromkeys(queries, 0), "to_sign": 2, "to_accept": 2, "arrivals": 2}
+
+
+def test_the_inbox_gives_regions_tasks_and_arrivals_with_what_each_row_shows(
+    applicant, receiving_officer, leg_officer, offices
+):
+    payload = case_payload("joint", offices)
+    filed = client_for(applicant).post("/api/v1/cases/", payload, format="json").json()["number"]
+    item = ServiceItem.objects.get(code=payload["item"]).name
+    # The joint submission came from the applicant: no sending office, no leg.
+    shenzhen = client_for(receiving_officer).get("/api/v1/inbox/").json()
+    assert [(row["case"], row["item"], row["leg"], row["from_office"]) for row in shenzhen["arrivals"]] == [
+        (filed, item, None, None)
+    ]
+    accepted = client_for(receiving_officer).post(f"/api/v1/cases/{filed}/actions/accept/", {}, format="json")
+    assert accepted.status_code == 200, accepted.content
+    leg = accepted.json()["legs"][0]
+
+    changsha = client_for(leg_officer).get("/api/v1/inbox/").json()
+    assert changsha["legs_to_sign"] == [
+        {
+            "case": filed,
+            "item": item,
+            "leg": leg["id"],
+            "status": "to_sign",
+            "sign_due": leg["sign_due"],
+            "receiving_office": offices["dept_a"].name,
+        }
+    ]
+    assert [(row["case"], row["leg"], row["from_office"]) for row in changsha["arrivals"]] == [
+        (filed, leg["id"], offices["dept_a"].name)
+    ]
+    assert set(changsha["arrivals"][0]) == {"case", "item", "kind", "leg", "from_office", "arrived_at"}
