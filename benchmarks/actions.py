@@ -5,7 +5,8 @@
         --database postgres://postgres@127.0.0.1:5432/kuasheng_throughput
 
 Like benchmarks/registrations.py (fresh database, gunicorn with the production configuration and
-`--workers` workers, its own redis-server as the broker, keep-alive client threads), but the
+`--workers` workers, its own redis-server as the broker, a connection per request unless
+`--keep-alive`), but the
 cases are prepared first, in this process, through the services: `--cases` proxy cases filed at
 one hall and `--cases` online cases sent to one handling department. Then `--threads` clients
 take one action on each case, one case per request, for at most `--seconds` per action:
@@ -86,6 +87,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--worker-threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
+    parser.add_argument(
+        "--keep-alive",
+        action="store_true",
+        help="each client thread keeps one connection (default: a connection per request, as in "
+        "benchmarks/registrations.py: 4 kept connections over 2 workers often land 3 to 1, one core idle)",
+    )
     args = parser.parse_args()
 
     prepare_database(args.database)
@@ -120,6 +127,7 @@ def main() -> None:
                     "Content-Type": "application/json",
                     "X-Forwarded-Proto": "https",
                     "Idempotency-Key": uuid.uuid4().hex,
+                    **({} if args.keep_alive else {"Connection": "close"}),
                 }
                 return "POST", f"/api/v1/cases/{number}/actions/{action}/", b"{}", headers, 200
 
