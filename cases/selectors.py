@@ -449,16 +449,16 @@ class SummaryRow:
     serializers.CaseSummarySerializer reads of a case (`row.item.name`, `row.receiving_office.region_id`,
     `row.status`…), and nothing else."""
 
-    def __init__(self, values: dict, prefix: str = ""):
+    def __init__(self, values: dict):
+        nested = {}
         for key, value in values.items():
-            if not key.startswith(prefix):
-                continue
-            name, _, rest = key[len(prefix) :].partition("__")
+            name, _, rest = key.partition("__")
             if rest:
-                if name not in self.__dict__:
-                    setattr(self, name, SummaryRow(values, f"{prefix}{name}__"))
+                nested.setdefault(name, {})[rest] = value
             else:
-                setattr(self, name, value)
+                self.__dict__[key] = value
+        for name, inner in nested.items():
+            self.__dict__[name] = SummaryRow(inner)
         # An office's region is named by its code (its key): what the summary shows of it.
         if "region" in self.__dict__:
             self.region_id = self.region
