@@ -81,3 +81,12 @@ def act(user, case: Case, action: str, **data) -> Case:
     with TestCase.captureOnCommitCallbacks(execute=True):
         services.perform(number=case.number, action=action, actor=selectors.actor_for(user), data=data)
     return Case.objects.get(pk=case.pk)
+
+
+def transferred(clerk, offices: dict, **extra) -> Case:
+    """A proxy case filed at the window, reviewed, its applicant's identity checked, and transferred
+    to the handling office (waiting there to be signed for)."""
+    case = register(clerk, "proxy", offices, **extra)
+    for action in ("pass_formal_review", "check_identity", "transfer"):
+        case = act(clerk, case, action)
+    return case

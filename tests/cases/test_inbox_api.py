@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from cases import selectors
 from cases.identity import present_name
 from catalogue.models import ServiceItem
-from tests.builders import PERSON, act, case_payload, register
+from tests.builders import PERSON, act, case_payload, register, transferred
 from tests.conftest import make_applicant
 
 from .conftest import client_for
@@ -51,11 +51,8 @@ def test_to_accept_holds_online_and_joint_submissions_and_proxy_cases_signed_for
 ):
     online = register(applicant, "online", offices)
     joint = register(applicant, "joint", offices)
-    proxy = register(window_clerk, "proxy", offices)
-    waiting = register(window_clerk, "proxy", offices)  # transferred, not yet signed for: to sign
-    for case in (proxy, waiting):
-        for action in ("pass_formal_review", "check_identity", "transfer"):
-            act(window_clerk, case, action)
+    proxy = transferred(window_clerk, offices)
+    waiting = transferred(window_clerk, offices)  # not yet signed for: to sign
     act(handling_officer, proxy, "sign_for")
 
     chengdu = client_for(handling_officer).get("/api/v1/inbox/").json()
@@ -128,9 +125,7 @@ def test_the_inbox_reads_the_same_number_of_queries_for_one_case_or_many(
     for _ in range(3):
         register(applicant, "online", offices)
         accepted_on("2026-03-02", applicant, handling_officer, offices)
-        case = register(window_clerk, "proxy", offices)
-        for action in ("pass_formal_review", "check_identity", "transfer"):
-            act(window_clerk, case, action)
+        transferred(window_clerk, offices)
     assert queries() == few
 
 
@@ -146,9 +141,7 @@ def test_the_inbox_summarises_each_case_as_the_case_list_does(
     register(applicant, "joint", offices)
     accepted_on("2026-03-02", applicant, handling_officer, offices)
     for signed in (True, False):
-        case = register(window_clerk, "proxy", offices)
-        for action in ("pass_formal_review", "check_identity", "transfer"):
-            act(window_clerk, case, action)
+        case = transferred(window_clerk, offices)
         if signed:
             act(handling_officer, case, "sign_for")
 
@@ -198,12 +191,7 @@ def test_listed_ids_reads_lists_from_later_rows_beside_counted_ones(
     # Two lists from a later row, then the counts: the statement's columns keep their types
     # whatever kind of branch comes first (PostgreSQL types a UNION's column from its first two).
     filed = [register(applicant, "online", offices).pk for _ in range(3)]
-    waiting = []
-    for _ in range(2):
-        case = register(window_clerk, "proxy", offices)
-        for action in ("pass_formal_review", "check_identity", "transfer"):
-            case = act(window_clerk, case, action)
-        waiting.append(case.pk)
+    waiting = [transferred(window_clerk, offices).pk for _ in range(2)]
     queries = selectors.inbox_queries(selectors.actor_for(handling_officer))
     offsets = {"to_sign": 1, "to_accept": 1}
     wanted = ["to_sign", "to_accept", "overdue"]

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import Case
-from tests.builders import act, register
+from tests.builders import act, register, transferred
 
 
 def client_for(user) -> Client:
@@ -81,9 +81,7 @@ def test_only_officers_and_clerks_of_an_office_have_an_inbox(applicant, window_c
 
 def test_a_new_arrival_says_what_arrived_and_who_sent_it(applicant, handling_officer, window_clerk, offices):
     filed = register(applicant, "online", offices)
-    received = register(window_clerk, "proxy", offices)
-    for action in ("pass_formal_review", "check_identity", "transfer"):
-        received = act(window_clerk, received, action)
+    received = transferred(window_clerk, offices)
 
     html = client_for(handling_officer).get("/officer/?tab=arrivals").content.decode()
 
@@ -116,16 +114,11 @@ def test_the_to_sign_tab_merges_its_two_lists_before_paging(
     window_clerk, handling_officer, offices, monkeypatch
 ):
     monkeypatch.setattr("cases.views.officer.PAGE", 2)
-    transferred = []
-    for _ in range(3):
-        case = register(window_clerk, "proxy", offices)
-        for action in ("pass_formal_review", "check_identity", "transfer"):
-            case = act(window_clerk, case, action)
-        transferred.append(case.number)
+    numbers = [transferred(window_clerk, offices).number for _ in range(3)]
     officer = client_for(handling_officer)
     first, second = (officer.get(f"/officer/?tab=to_sign&page={n}").content.decode() for n in (1, 2))
 
-    assert _numbers(first) + _numbers(second) == transferred
+    assert _numbers(first) + _numbers(second) == numbers
     assert 'rel="next"' in first and 'rel="next"' not in second
 
 
