@@ -332,6 +332,40 @@ class CaseSummarySerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     def get_overdue(self, case) -> bool:
         return is_overdue(case, self.context.get("today") or local_date(timezone.now()))
 
+    def to_representation(self, case):
+        """The summary built field by field. DRF's own walk over the fields (an attribute lookup each, a
+        nested serializer per office) is the reference and gives the same answer, field for field:
+        tests/cases/test_summary.py holds both to it for every kind of case. This path only skips the
+        walk, which was two thirds of summarising a busy inbox (51 rows: 2.0 → 0.7 ms). Dates are still
+        formatted by the declared fields; CaseDetailSerializer takes DRF's walk (it adds fields)."""
+        fields = self.fields
+        return {
+            "number": case.number,
+            "item": self.get_item(case),
+            "mode": case.mode,
+            "status": case.status,
+            "status_label": self.get_status_label(case),
+            "applicant_name": self.get_applicant_name(case),
+            "receiving_office": _office_ref(case.receiving_office),
+            "handling_office": _office_ref(case.handling_office),
+            "statutory_due": _shown(fields["statutory_due"], case.statutory_due),
+            "promised_due": _shown(fields["promised_due"], case.promised_due),
+            "overdue": self.get_overdue(case),
+            "version": case.version,
+            "created_at": _shown(fields["created_at"], case.created_at),
+            "updated_at": _shown(fields["updated_at"], case.updated_at),
+        }
+
+
+def _office_ref(office) -> dict:
+    """OfficeRefSerializer's answer for one office, without the serializer (a case summary's two)."""
+    return {"code": office.code, "name": office.name, "region": office.region_id}
+
+
+def _shown(field, value):
+    """A value as its declared field shows it; None stays None, as in DRF's own walk."""
+    return None if value is None else field.to_representation(value)
+
 
 class LegSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     office = OfficeRefSerializer()
@@ -495,6 +529,9 @@ class CaseDetailSerializer(CaseSummarySerializer):
     may_reveal = serializers.SerializerMethodField(
         help_text=_("Whether you may reveal the personal data in full (POST …/reveal/, recorded).")
     )
+
+    # DRF's walk over every field: the summary's own path knows the summary's fields only.
+    to_representation = serializers.ModelSerializer.to_representation
 
     class Meta(CaseSummarySerializer.Meta):
         fields = CaseSummarySerializer.Meta.fields + [
