@@ -404,12 +404,11 @@ class InboxView(APIView):
         if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 2 and 1 <= int(raw) <= INBOX_MAX):
             raise exceptions.ValidationError({"limit": [_("A whole number from 1 to 50.")]})
         limit = int(raw) if raw else INBOX_LIMIT
-        queries = selectors.inbox_queries(actor)
-        wanted = _inbox_lists(request.query_params.get("lists"), queries)
-        box, counts = selectors.inbox_with_counts(actor, limit, queries, wanted=wanted, counted=INBOX_COUNTED)
+        wanted = _inbox_lists(request.query_params.get("lists"), selectors.INBOX_LISTS)
+        box, counts = selectors.inbox_with_counts(actor, limit, wanted=wanted, counted=INBOX_COUNTED)
         context = {"today": local_date(timezone.now())}
         # A case on two lists (to decide and overdue) is one row (inbox_with_counts): summarised once.
-        cases_listed = [rows for name, rows in box.items() if queries[name].model is Case]
+        cases_listed = [rows for name, rows in box.items() if selectors.INBOX_LISTS[name] is Case]
         distinct = {case.pk: case for rows in cases_listed for case in rows}
         summaries = CaseSummarySerializer(list(distinct.values()), many=True, context=context).data
         summary = dict(zip(distinct, summaries, strict=True))
@@ -458,17 +457,17 @@ def _true(raw: str | None) -> bool:
         return False
 
 
-def _inbox_lists(raw: str | None, queries: dict) -> list[str]:
+def _inbox_lists(raw: str | None, lists: dict) -> list[str]:
     """The lists named in `?lists=` (commas, full-width ones too, and spaces allowed), in the inbox's
     order; all of them when the parameter is absent. An unknown or empty name is a 400 naming them."""
     if raw is None:
-        return list(queries)
+        return list(lists)
     names = {name.strip() for name in raw.replace("，", ",").split(",")} - {""}
-    if not names or not names <= set(queries):
+    if not names or not names <= set(lists):
         raise exceptions.ValidationError(
-            {"lists": [_("Name one or more of: %(names)s.") % {"names": ", ".join(queries)}]}
+            {"lists": [_("Name one or more of: %(names)s.") % {"names": ", ".join(lists)}]}
         )
-    return [name for name in queries if name in names]
+    return [name for name in lists if name in names]
 
 
 class DashboardView(APIView):

@@ -18,6 +18,7 @@ Personal data is masked for everyone but the applicant; staff of an office the c
 may reveal it in full through `reveal_personal_data`, which is recorded (RevealRecord).
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -290,12 +291,13 @@ def due_soon_on_reach(today: date) -> dict:
     return {"clock_due__gte": today, "clock_due__lte": near_due_limit(today)}
 
 
-def due_soon_q(today: date) -> Q:
+def due_soon_q(today: date, near: date | None = None) -> Q:
+    """Due from today to `near`, the last day of "due soon" (near_due_limit(today) unless given)."""
     return Q(
         status__in=workflows.CLOCK_RUNNING,
         suspended_since__isnull=True,
         promised_due__gte=today,
-        promised_due__lte=near_due_limit(today),
+        promised_due__lte=near or near_due_limit(today),
     )
 
 
@@ -314,11 +316,14 @@ def sign_overdue_q(today: date) -> Q:
     return transfer_sign_overdue_q(today) | Q(Exists(late_legs(today).filter(case=OuterRef("pk"))))
 
 
-def inbox_queries(actor: Actor) -> dict[str, QuerySet]:
+def inbox_queries(actor: Actor, today: date | None = None) -> dict[str, QuerySet]:
     """What waits for the caller's office, list by list, each in the order it is shown (unsliced)."""
-    office_id = actor.office_id
-    today = local_date(timezone.now())
-    late, soon = overdue_q(today), due_soon_q(today)
+    today = today or local_date(timezone.now())
+    return _inbox_queries(actor.office_id, today, near_due_limit(today))
+
+
+def _inbox_queries(office_id: int, today: date, near: date) -> dict[str, QuerySet]:
+    late, soon = overdue_q(today), due_soon_q(today, near)
     # No columns are chosen here: a list is read by id and place (listed_ids), its rows as values
     # (INBOX_VALUES; the inbox page's own). A case says whether it is overdue or due soon by the
     # rules of those two lists (the page marks its rows with them).
@@ -354,11 +359,6 @@ def inbox_queries(actor: Actor) -> dict[str, QuerySet]:
     }
 
 
-def bounded_counts(queries: dict[str, QuerySet], limit: int) -> dict[str, int]:
-    """How many rows each query gives, each counted up to `limit`, all in one statement."""
-    return listed_ids(queries, 0, counted=limit)[1]
-
-
 def _counted(query: QuerySet, limit: int) -> tuple[str, list]:
     # No ORDER BY: the first `limit` rows in any order count the same, and need no sort.
     sql, params = query.order_by().values("pk")[:limit].query.sql_with_params()
@@ -387,6 +387,14 @@ def listed_ids(
     order, placed and counted together (the API's inbox: eight subqueries instead of sixteen, half
     the planning and compiling); the list's order costs no more rows than its first page does, since
     the first `counted` rows of an index range are read to count them anyway."""
+    statement = listed_statement(queries, limit, counted=counted, wanted=wanted, offsets=offsets)
+    return _read_listed(statement, queries, limit, counted=counted, wanted=wanted)
+
+
+def listed_statement(
+    queries: dict[str, QuerySet], limit: int, *, counted: int = 0, wanted=None, offsets=None
+) -> tuple[str, list] | None:
+    """listed_ids' one statement, SQL and parameters (None when it would read nothing)."""
     wanted = (list(queries) if wanted is None else list(wanted)) if limit else []
     offsets = offsets or {}
     both = {name for name in wanted if counted and not offsets.get(name)}
@@ -411,13 +419,21 @@ def listed_ids(
             sql, more = _counted(queries[name], counted)
             parts.append(f"SELECT %s, CAST(NULL AS bigint), 0, ({sql})")
             params += [name, *more]
+    return (" UNION ALL ".join(parts), params) if parts else None
+
+
+def _read_listed(
+    statement: tuple[str, list] | None, names, limit: int, *, counted: int, wanted
+) -> tuple[dict[str, list], dict[str, int]]:
+    """Run listed_ids' statement: each wanted list's ids in order, and each list's count."""
+    wanted = (list(names) if wanted is None else list(wanted)) if limit else []
     ids = {name: [] for name in wanted}
     # A list with no rows gives no row of its own to carry its count.
-    counts = dict.fromkeys(queries, 0) if counted else {}
-    if not parts:
+    counts = dict.fromkeys(names, 0) if counted else {}
+    if statement is None:
         return ids, counts
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(*statement)
         found = cursor.fetchall()
     for name, pk, _place, total in sorted(found, key=lambda row: row[2]):
         if pk is not None:
@@ -425,6 +441,50 @@ def listed_ids(
         if total is not None:
             counts[name] = min(total, counted)  # a list read for its first `limit` > `counted` rows
     return ids, counts
+
+
+# The inbox's statement compiled once per shape, not per request. Building the eight lists and
+# compiling them to SQL is Django's work, ~2.5 ms a request, and gives the same SQL text for every
+# office and day: only the parameters differ (the office, today, the last day of "due soon"). So
+# the lists are compiled once with stand-in values (never an office's id or a day the portal sees)
+# and each request swaps its own values in; tests/cases/test_inbox_api.py holds the result to the
+# lists compiled afresh, for offices, days, sizes and choices of lists. (SQLAlchemy caches compiled
+# statements the same way; Django has no such cache.)
+_STAND_IN_OFFICE, _STAND_IN_TODAY, _STAND_IN_NEAR = -7_000_001, date(1001, 1, 1), date(1001, 1, 2)
+INBOX_LISTS = {name: query.model for name, query in _inbox_queries(0, date.min, date.min).items()}
+
+
+@functools.lru_cache(maxsize=64)  # shapes: sizes × choices of lists; a few in practice
+def _inbox_template(vendor: str, limit: int, counted: int, wanted: tuple | None):
+    queries = _inbox_queries(_STAND_IN_OFFICE, _STAND_IN_TODAY, _STAND_IN_NEAR)
+    return listed_statement(queries, limit, counted=counted, wanted=wanted)
+
+
+def inbox_statement(
+    actor: Actor, limit: int, *, counted: int = 0, wanted=None, today: date | None = None
+) -> tuple[str, list] | None:
+    """`listed_statement(inbox_queries(actor, today), …)`, from the compiled template."""
+    today = today or local_date(timezone.now())
+    wanted = None if wanted is None else tuple(wanted)
+    template = _inbox_template(connection.vendor, limit, counted, wanted)
+    if template is None:
+        return None
+    adapt = connection.ops.adapt_datefield_value  # a date as the backend's parameters hold it
+    values = {
+        _STAND_IN_OFFICE: actor.office_id,
+        adapt(_STAND_IN_TODAY): adapt(today),
+        adapt(_STAND_IN_NEAR): adapt(near_due_limit(today)),
+    }
+    sql, params = template
+    return sql, [values[p] if isinstance(p, (int, str, date)) and p in values else p for p in params]
+
+
+def inbox_listed(
+    actor: Actor, limit: int, *, counted: int = 0, wanted=None, today: date | None = None
+) -> tuple[dict[str, list], dict[str, int]]:
+    """`listed_ids(inbox_queries(actor, today), …)` from the compiled template (inbox_statement)."""
+    statement = inbox_statement(actor, limit, counted=counted, wanted=wanted, today=today)
+    return _read_listed(statement, INBOX_LISTS, limit, counted=counted, wanted=wanted)
 
 
 def inbox_for(actor: Actor, limit: int = 50, queries: dict[str, QuerySet] | None = None) -> dict[str, list]:
@@ -483,16 +543,18 @@ def inbox_with_counts(
     the rows of each kind by id, so a case on two lists (to decide and overdue) is read once and is
     the same object on both. A row gone between the two (never, in the portal's own writes) is
     left out."""
-    queries = queries or inbox_queries(actor)
-    ids, counts = listed_ids(queries, limit, counted=counted, wanted=wanted)
+    if queries is None:
+        ids, counts = inbox_listed(actor, limit, counted=counted, wanted=wanted)
+    else:
+        ids, counts = listed_ids(queries, limit, counted=counted, wanted=wanted)
     found = {}
     for model, fields in INBOX_VALUES.items():
-        pks = {pk for name, listed in ids.items() if queries[name].model is model for pk in listed}
+        pks = {pk for name, listed in ids.items() if INBOX_LISTS[name] is model for pk in listed}
         rows = model.objects.filter(pk__in=pks).values(*fields) if pks else ()
         found[model] = {row["pk"]: SummaryRow(row) if model is Case else row for row in rows}
     box = {}
     for name, listed in ids.items():
-        read = found[queries[name].model]
+        read = found[INBOX_LISTS[name]]
         box[name] = [read[pk] for pk in listed if pk in read]
     return box, counts
 

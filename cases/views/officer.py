@@ -106,8 +106,8 @@ def inbox(request):
         message = _("The inbox is for handling officers and window clerks of an office.")
         return render(request, "cases/case/forbidden.html", {"message": message}, status=403)
     # Every tab's count (bounded by COUNTED), and one page of the tab shown only.
-    queries = selectors.inbox_queries(actor)
-    counts = selectors.bounded_counts(queries, COUNTED)
+    today = local_date(timezone.now())
+    counts = selectors.inbox_listed(actor, 0, counted=COUNTED, today=today)[1]
     tabs = []
     for slug, label, lists in TABS:
         found = sum(counts[name] for name in lists)
@@ -118,7 +118,7 @@ def inbox(request):
     chosen = request.GET.get("tab")
     current = next((tab for tab in tabs if tab["slug"] == chosen), None)
     current = current or next((tab for tab in tabs if tab["count"] != "0"), tabs[0])
-    today = local_date(timezone.now())
+    queries = selectors.inbox_queries(actor, today)
     page = page_number(request.GET.get("page"))
     start = (page - 1) * PAGE
     # One list: its page, in the list's own order. Two (to sign for: transfers and regions' tasks):

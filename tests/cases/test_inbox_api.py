@@ -1,6 +1,6 @@
 """The API's inbox: each list's first `limit` rows, and how many each list holds."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -230,3 +230,37 @@ def test_the_inbox_gives_regions_tasks_and_arrivals_with_what_each_row_shows(
         (filed, leg["id"], offices["dept_a"].name)
     ]
     assert set(changsha["arrivals"][0]) == {"case", "item", "kind", "leg", "from_office", "arrived_at"}
+
+
+@pytest.mark.parametrize(
+    "limit, counted, wanted",
+    [
+        (20, 1000, None),  # the API's default: every list listed and counted
+        (0, 1000, None),  # the inbox page's counts
+        (3, 0, ("to_decide", "overdue")),  # some lists, not counted
+        (50, 7, ("arrivals", "legs_open", "due_soon")),
+    ],
+)
+@pytest.mark.parametrize(
+    "day",
+    [date(2026, 9, 30), date(2026, 11, 28), date(2027, 2, 10)],  # before a holiday, a Saturday, a weekday
+)
+def test_the_inbox_statement_is_its_lists_compiled_afresh(
+    handling_officer, window_clerk, limit, counted, wanted, day
+):
+    # The statement comes from a template compiled once with stand-in values; with each office's
+    # and day's own values swapped in it must be exactly what compiling the lists gives.
+    for user in (handling_officer, window_clerk):
+        actor = selectors.actor_for(user)
+        expected = selectors.listed_statement(
+            selectors.inbox_queries(actor, day), limit, counted=counted, wanted=wanted
+        )
+        assert selectors.inbox_statement(actor, limit, counted=counted, wanted=wanted, today=day) == expected
+
+
+def test_the_inbox_template_gives_each_office_its_own_rows(applicant, handling_officer, outsider, offices):
+    filed = register(applicant, "online", offices)
+    mine = selectors.inbox_listed(selectors.actor_for(handling_officer), 5, counted=10)
+    other = selectors.inbox_listed(selectors.actor_for(outsider), 5, counted=10)
+    assert (mine[0]["to_accept"], mine[1]["to_accept"]) == ([filed.pk], 1)
+    assert (other[0]["to_accept"], other[1]["to_accept"]) == ([], 0)
