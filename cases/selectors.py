@@ -297,7 +297,7 @@ def due_soon_q(today: date, near: date | None = None) -> Q:
         status__in=workflows.CLOCK_RUNNING,
         suspended_since__isnull=True,
         promised_due__gte=today,
-        promised_due__lte=near or near_due_limit(today),
+        promised_due__lte=near_due_limit(today) if near is None else near,
     )
 
 
