@@ -387,6 +387,7 @@ def listed_ids(
     order, placed and counted together (the API's inbox: eight subqueries instead of sixteen, half
     the planning and compiling); the list's order costs no more rows than its first page does, since
     the first `counted` rows of an index range are read to count them anyway."""
+    wanted = None if wanted is None else list(wanted)  # read twice below (an iterator would not be)
     statement = listed_statement(queries, limit, counted=counted, wanted=wanted, offsets=offsets)
     return _read_listed(statement, queries, limit, counted=counted, wanted=wanted)
 
@@ -452,6 +453,7 @@ def _read_listed(
 # statements the same way; Django has no such cache.)
 _STAND_IN_OFFICE, _STAND_IN_TODAY, _STAND_IN_NEAR = -7_000_001, date(1001, 1, 1), date(1001, 1, 2)
 INBOX_LISTS = {name: query.model for name, query in _inbox_queries(0, date.min, date.min).items()}
+_A_DATE_FIELD = Case._meta.get_field("promised_due")  # how the lists' days become parameters
 
 
 @functools.lru_cache(maxsize=64)  # shapes: sizes × choices of lists; a few in practice
@@ -464,12 +466,18 @@ def inbox_statement(
     actor: Actor, limit: int, *, counted: int = 0, wanted=None, today: date | None = None
 ) -> tuple[str, list] | None:
     """`listed_statement(inbox_queries(actor, today), …)`, from the compiled template."""
+    if actor.office_id is None:
+        # Compiled afresh, "office = None" would be "IS NULL", not a parameter: no template for it.
+        raise ValueError("An inbox is an office's: this actor has no office.")
     today = today or local_date(timezone.now())
     wanted = None if wanted is None else tuple(wanted)
     template = _inbox_template(connection.vendor, limit, counted, wanted)
     if template is None:
         return None
-    adapt = connection.ops.adapt_datefield_value  # a date as the backend's parameters hold it
+
+    def adapt(day):  # a day as the compiled parameters hold it (a datetime is taken as its date)
+        return _A_DATE_FIELD.get_db_prep_value(day, connection)
+
     values = {
         _STAND_IN_OFFICE: actor.office_id,
         adapt(_STAND_IN_TODAY): adapt(today),
@@ -483,6 +491,7 @@ def inbox_listed(
     actor: Actor, limit: int, *, counted: int = 0, wanted=None, today: date | None = None
 ) -> tuple[dict[str, list], dict[str, int]]:
     """`listed_ids(inbox_queries(actor, today), …)` from the compiled template (inbox_statement)."""
+    wanted = None if wanted is None else list(wanted)  # read twice below (an iterator would not be)
     statement = inbox_statement(actor, limit, counted=counted, wanted=wanted, today=today)
     return _read_listed(statement, INBOX_LISTS, limit, counted=counted, wanted=wanted)
 

@@ -264,3 +264,18 @@ def test_the_inbox_template_gives_each_office_its_own_rows(applicant, handling_o
     other = selectors.inbox_listed(selectors.actor_for(outsider), 5, counted=10)
     assert (mine[0]["to_accept"], mine[1]["to_accept"]) == ([filed.pk], 1)
     assert (other[0]["to_accept"], other[1]["to_accept"]) == ([], 0)
+
+
+def test_the_inbox_template_takes_a_moment_as_its_day_and_lists_named_once(handling_officer):
+    actor = selectors.actor_for(handling_officer)
+    moment = datetime(2026, 9, 30, 23, 30)
+    fresh = selectors.listed_statement(selectors.inbox_queries(actor, moment), 20, counted=5)
+    assert selectors.inbox_statement(actor, 20, counted=5, today=moment) == fresh
+    # The lists wanted may come as any iterable, read once.
+    ids, counts = selectors.inbox_listed(actor, 3, counted=5, wanted=iter(["overdue", "to_accept"]))
+    assert set(ids) == {"overdue", "to_accept"} and counts["overdue"] == 0
+
+
+def test_an_inbox_is_an_offices(applicant):
+    with pytest.raises(ValueError):
+        selectors.inbox_statement(selectors.actor_for(applicant), 20)
