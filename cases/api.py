@@ -405,8 +405,11 @@ class InboxView(APIView):
             raise exceptions.ValidationError({"limit": [_("A whole number from 1 to 50.")]})
         limit = int(raw) if raw else INBOX_LIMIT
         wanted = _inbox_lists(request.query_params.get("lists"), selectors.INBOX_LISTS)
-        box, counts = selectors.inbox_with_counts(actor, limit, wanted=wanted, counted=INBOX_COUNTED)
-        context = {"today": local_date(timezone.now())}
+        today = local_date(timezone.now())  # one day for the lists and the summaries' overdue flags
+        box, counts = selectors.inbox_with_counts(
+            actor, limit, wanted=wanted, counted=INBOX_COUNTED, today=today
+        )
+        context = {"today": today}
         # A case on two lists (to decide and overdue) is one row (inbox_with_counts): summarised once.
         cases_listed = [rows for name, rows in box.items() if selectors.INBOX_LISTS[name] is Case]
         distinct = {case.pk: case for rows in cases_listed for case in rows}

@@ -396,7 +396,7 @@ def listed_statement(
     queries: dict[str, QuerySet], limit: int, *, counted: int = 0, wanted=None, offsets=None
 ) -> tuple[str, list] | None:
     """listed_ids' one statement, SQL and parameters (None when it would read nothing)."""
-    wanted = (list(queries) if wanted is None else list(wanted)) if limit else []
+    wanted = _listed_names(queries, limit, wanted)
     offsets = offsets or {}
     both = {name for name in wanted if counted and not offsets.get(name)}
     parts, params = [], []
@@ -423,12 +423,16 @@ def listed_statement(
     return (" UNION ALL ".join(parts), params) if parts else None
 
 
+def _listed_names(names, limit: int, wanted) -> list[str]:
+    """The lists whose rows are read: those `wanted` (all by default), none when no row is wanted."""
+    return (list(names) if wanted is None else list(wanted)) if limit else []
+
+
 def _read_listed(
     statement: tuple[str, list] | None, names, limit: int, *, counted: int, wanted
 ) -> tuple[dict[str, list], dict[str, int]]:
     """Run listed_ids' statement: each wanted list's ids in order, and each list's count."""
-    wanted = (list(names) if wanted is None else list(wanted)) if limit else []
-    ids = {name: [] for name in wanted}
+    ids = {name: [] for name in _listed_names(names, limit, wanted)}
     # A list with no rows gives no row of its own to carry its count.
     counts = dict.fromkeys(names, 0) if counted else {}
     if statement is None:
@@ -496,10 +500,10 @@ def inbox_listed(
     return _read_listed(statement, INBOX_LISTS, limit, counted=counted, wanted=wanted)
 
 
-def inbox_for(actor: Actor, limit: int = 50, queries: dict[str, QuerySet] | None = None) -> dict[str, list]:
+def inbox_for(actor: Actor, limit: int = 50) -> dict[str, list]:
     """What waits for the caller's office: arrivals, to sign, to accept, to decide, due soon, overdue
-    (the first `limit` of each; `queries`: inbox_queries(actor) when the caller has them already)."""
-    return inbox_with_counts(actor, limit, queries)[0]
+    (the first `limit` of each)."""
+    return inbox_with_counts(actor, limit)[0]
 
 
 # How the inboxes (API and page) read the rows of their lists: as values, no model built for a row (for a busy
@@ -542,12 +546,7 @@ class SummaryRow:
 
 
 def inbox_with_counts(
-    actor: Actor,
-    limit: int,
-    queries: dict[str, QuerySet] | None = None,
-    *,
-    wanted=None,
-    counted: int = 0,
+    actor: Actor, limit: int, *, wanted=None, counted: int = 0, today: date | None = None
 ) -> tuple[dict[str, list], dict[str, int]]:
     """The first `limit` rows of each list in `wanted` (all by default), and how many rows each list
     has counted up to `counted` (no counts when 0). A case is a SummaryRow; a region's task (leg) and
@@ -557,10 +556,7 @@ def inbox_with_counts(
     the rows of each kind by id, so a case on two lists (to decide and overdue) is read once and is
     the same object on both. A row gone between the two (never, in the portal's own writes) is
     left out."""
-    if queries is None:
-        ids, counts = inbox_listed(actor, limit, counted=counted, wanted=wanted)
-    else:
-        ids, counts = listed_ids(queries, limit, counted=counted, wanted=wanted)
+    ids, counts = inbox_listed(actor, limit, counted=counted, wanted=wanted, today=today)
     found = {}
     for model, read_by_id in _INBOX_ROWS.items():
         pks = {pk for name, listed in ids.items() if INBOX_LISTS[name] is model for pk in listed}
